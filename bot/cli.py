@@ -1,0 +1,121 @@
+"""`anfragebot` command line. Every failure the user can cause ends in one line and exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.config import Config, load_config
+from bot.errors import BotError, ConfigError
+from bot.logs import setup_logging
+
+log = logging.getLogger("anfragebot")
+
+
+def parse_now(text: str | None, tz: ZoneInfo) -> datetime:
+    """`--now`: ISO 8601; without an offset it is read in the configured time zone."""
+    if not text:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as e:
+        raise ConfigError(f"--now: not an ISO 8601 date-time: {text!r}") from e
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    return moment.astimezone(UTC)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="anfragebot", description="Follows a council faction's Anfragen and posts to Slack."
+    )
+    parser.add_argument("--config", type=Path, help="TOML config file (see config.example.toml)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("demo", help="run the pipeline once against a built-in sample feed")
+
+    poll = sub.add_parser("poll", help="sync every source, then deliver what is pending")
+    poll.add_argument("--once", action="store_true", required=True, help="one poll, then exit")
+    poll.add_argument("--now", help="act as if it were this moment (ISO 8601)")
+
+    sub.add_parser("run", help="long-running: poll on a schedule")
+
+    parse = sub.add_parser("parse", help="read an Anfrage from a PDF or text file")
+    parse.add_argument("file")
+    parse.add_argument("--json", action="store_true", help="machine-readable output")
+
+    status = sub.add_parser("status", help="sources, counts, pending and parked deliveries")
+    status.add_argument("--now", help="act as if it were this moment (ISO 8601)")
+    return parser
+
+
+def _config(args: argparse.Namespace) -> Config:
+    path = args.config
+    if path is None and Path("config.toml").exists():
+        path = Path("config.toml")
+    return load_config(path, os.environ)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "parse":
+        from bot.document.cli import run_parse
+
+        return run_parse(args.file, args.json, sys.stdout, sys.stderr)
+    try:
+        if args.command == "demo":
+            from bot.demo.run import run_demo
+
+            setup_logging("WARNING")
+            return run_demo(sys.stdout)
+        config = _config(args)
+        setup_logging(config.log_level)
+        return _dispatch(args, config)
+    except BotError as e:
+        print(f"anfragebot: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, config: Config) -> int:
+    from bot.runtime import build_runtime
+
+    tz = config.reminders.timezone
+    if args.command == "poll":
+        from jobs.poll import poll_once
+
+        now = parse_now(args.now, tz)
+        rt = build_runtime(config)
+        try:
+            report = poll_once(rt, now)
+        finally:
+            rt.close()
+        failed = [s for s in report.sources if not s.ok]
+        for s in failed:
+            print(f"anfragebot: source {s.source} failed: {s.error}", file=sys.stderr)
+        return 0
+    if args.command == "run":
+        from jobs.scheduler import run_forever
+
+        return run_forever(config)
+    if args.command == "status":
+        from bot.status import print_status
+
+        rt = build_runtime(config)
+        try:
+            print_status(rt, parse_now(args.now, tz), sys.stdout)
+        finally:
+            rt.close()
+        return 0
+    raise ConfigError(f"unknown command {args.command}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,192 @@
+"""Configuration: a TOML file plus environment variables for secrets and overrides.
+
+`load_config` is pure apart from reading the file: the environment is passed in, so tests and the
+demo build configurations without touching `os.environ`.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.errors import ConfigError
+
+DEFAULT_DATABASE_URL = "sqlite:///anfragebot.db"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    name: str
+    url: str
+    requests_per_second: float = 2.0
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class SlackConfig:
+    channel: str | None = None
+    announce_max_age_days: int = 14
+    api_url: str = DEFAULT_SLACK_API_URL
+    bot_token: str | None = field(default=None, repr=False)
+    app_token: str | None = field(default=None, repr=False)
+    signing_secret: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class RemindersConfig:
+    lead_times: tuple[timedelta, ...] = (timedelta(days=2),)
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Berlin"))
+    morning_of: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    database_url: str = DEFAULT_DATABASE_URL
+    sources: tuple[SourceConfig, ...] = ()
+    slack: SlackConfig = field(default_factory=SlackConfig)
+    reminders: RemindersConfig = field(default_factory=RemindersConfig)
+    poll_minutes: int = 15
+    log_level: str = "INFO"
+
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def parse_duration(text: str, key: str) -> timedelta:
+    """Parse `2d`, `12h`, `30m` (the lead-time syntax of `[reminders] lead_times`)."""
+    m = _DURATION.match(text) if isinstance(text, str) else None
+    if not m:
+        raise ConfigError(f"{key}: expected a duration like '2d', '12h' or '30m', got {text!r}")
+    return timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+
+
+def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"[{key}]: expected a table")
+    return value
+
+
+def _typed(table: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    value = table.get(key)
+    if value is None:
+        return None
+    # bool is an int in Python; a number key must not accept `true`.
+    if isinstance(value, bool) and kind in (int, float, (int, float)):
+        raise ConfigError(f"{where}.{key}: expected a number, got {value!r}")
+    if not isinstance(value, kind):
+        raise ConfigError(f"{where}.{key}: expected {_kind_name(kind)}, got {value!r}")
+    return value
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    if isinstance(kind, tuple):
+        return " or ".join(k.__name__ for k in kind)
+    return kind.__name__
+
+
+def _sources(data: Mapping[str, Any]) -> tuple[SourceConfig, ...]:
+    raw = data.get("sources", [])
+    if not isinstance(raw, list):
+        raise ConfigError("[[sources]]: expected an array of tables")
+    sources = []
+    for i, entry in enumerate(raw):
+        where = f"sources[{i}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where}: expected a table")
+        name = _typed(entry, "name", str, where)
+        url = _typed(entry, "url", str, where)
+        if not name:
+            raise ConfigError(f"{where}.name: missing")
+        if not url or not url.startswith(("http://", "https://")):
+            raise ConfigError(f"{where}.url: expected an http(s) URL of an OParl System")
+        rps = _typed(entry, "requests_per_second", (int, float), where)
+        if rps is not None and rps < 0:
+            raise ConfigError(f"{where}.requests_per_second: must be >= 0 (0 = no limit)")
+        timeout = _typed(entry, "timeout_seconds", (int, float), where)
+        sources.append(
+            SourceConfig(
+                name=name,
+                url=url,
+                requests_per_second=2.0 if rps is None else float(rps),
+                timeout_seconds=30.0 if timeout is None else float(timeout),
+            )
+        )
+    names = [s.name for s in sources]
+    if len(set(names)) != len(names):
+        raise ConfigError("[[sources]].name: names must be unique")
+    return tuple(sources)
+
+
+def _slack(data: Mapping[str, Any], environ: Mapping[str, str]) -> SlackConfig:
+    table = _table(data, "slack")
+    channel = _typed(table, "channel", str, "slack")
+    max_age = _typed(table, "announce_max_age_days", int, "slack")
+    if max_age is not None and max_age < 0:
+        raise ConfigError("slack.announce_max_age_days: must be >= 0")
+    api_url = environ.get("SLACK_API_URL") or _typed(table, "api_url", str, "slack")
+    api_url = api_url or DEFAULT_SLACK_API_URL
+    if not api_url.endswith("/"):
+        api_url += "/"
+    return SlackConfig(
+        channel=channel or None,
+        announce_max_age_days=14 if max_age is None else max_age,
+        api_url=api_url,
+        bot_token=environ.get("SLACK_BOT_TOKEN") or None,
+        app_token=environ.get("SLACK_APP_TOKEN") or None,
+        signing_secret=environ.get("SLACK_SIGNING_SECRET") or None,
+    )
+
+
+def _reminders(data: Mapping[str, Any]) -> RemindersConfig:
+    table = _table(data, "reminders")
+    raw_leads = table.get("lead_times", ["2d"])
+    if not isinstance(raw_leads, list):
+        raise ConfigError("reminders.lead_times: expected a list like [\"2d\"]")
+    leads = tuple(parse_duration(v, "reminders.lead_times") for v in raw_leads)
+    tz_name = _typed(table, "timezone", str, "reminders") or "Europe/Berlin"
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError) as e:
+        raise ConfigError(f"reminders.timezone: unknown time zone {tz_name!r}") from e
+    morning = _typed(table, "morning_of", bool, "reminders")
+    return RemindersConfig(lead_times=leads, timezone=tz, morning_of=bool(morning))
+
+
+def config_from_dict(data: Mapping[str, Any], environ: Mapping[str, str]) -> Config:
+    db = _table(data, "database")
+    url = environ.get("DATABASE_URL") or _typed(db, "url", str, "database") or DEFAULT_DATABASE_URL
+    poll = _typed(data, "poll_minutes", int, "config")
+    if poll is not None and poll < 1:
+        raise ConfigError("poll_minutes: must be >= 1")
+    level = _typed(data, "log_level", str, "config") or "INFO"
+    return Config(
+        database_url=url,
+        sources=_sources(data),
+        slack=_slack(data, environ),
+        reminders=_reminders(data),
+        poll_minutes=poll or 15,
+        log_level=level.upper(),
+    )
+
+
+def load_config(path: Path | None, environ: Mapping[str, str]) -> Config:
+    """Read `path` (None = defaults only) and apply the environment on top."""
+    if path is None:
+        return config_from_dict({}, environ)
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError as e:
+        raise ConfigError(f"config file not found: {path}") from e
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"config file {path} is not valid TOML: {e}") from e
+    return config_from_dict(data, environ)

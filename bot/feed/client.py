@@ -1,0 +1,206 @@
+"""OParl HTTP client: polite (rate limit per source), patient (bounded retries) and suspicious
+(overall deadline, size cap, pagination-loop guard). Returns raw JSON dicts to `bot.feed.sync`."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from bot.errors import FeedError
+from bot.feed.quirks import decode_json, raise_for_error_object
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 50 * 1024 * 1024
+MAX_PAGES = 20_000
+RETRY_STATUS = {429, 500, 502, 503, 504}
+
+
+def _version() -> str:
+    try:
+        return version("anfragebot")
+    except PackageNotFoundError:
+        return "0"
+
+
+USER_AGENT = f"anfragebot/{_version()} (OParl poller for council factions; python-httpx)"
+
+
+def make_http_client(timeout_seconds: float = 30.0) -> httpx.Client:
+    """The default httpx client: explicit timeouts (httpx's 5 s default is too short for RIS)."""
+    return httpx.Client(
+        timeout=httpx.Timeout(timeout_seconds, connect=10.0),
+        headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        follow_redirects=True,
+        trust_env=False,
+    )
+
+
+def format_since(moment: datetime) -> str:
+    """`modified_since` value: UTC, no microseconds, `Z` (nothing a server must percent-decode)."""
+    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Throttle:
+    """At most `rate` requests per second (0 = unlimited), shared by threads of one source."""
+
+    rate: float
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    _next: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def wait(self) -> None:
+        if self.rate <= 0:
+            return
+        with self._lock:
+            now = self.clock()
+            delay = self._next - now
+            self._next = max(now, self._next) + 1.0 / self.rate
+        if delay > 0:
+            self.sleep(delay)
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str
+    items: list[dict[str, Any]]
+    links: dict[str, str]
+
+
+class OParlClient:
+    def __init__(
+        self,
+        http: httpx.Client,
+        *,
+        requests_per_second: float = 2.0,
+        max_retries: int = 3,
+        backoff_seconds: float = 1.0,
+        deadline_seconds: float = 120.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.http = http
+        self.throttle = Throttle(requests_per_second, sleep=sleep)
+        self.max_retries = max_retries
+        self.backoff_seconds = backoff_seconds
+        self.deadline_seconds = deadline_seconds
+        self.sleep = sleep
+        self.requests = 0
+
+    # -- single requests -------------------------------------------------------------------
+
+    def _fetch_once(self, url: str) -> tuple[int, bytes, httpx.Headers]:
+        self.throttle.wait()
+        self.requests += 1
+        deadline = time.monotonic() + self.deadline_seconds
+        with self.http.stream("GET", url) as resp:
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in resp.iter_bytes():
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise FeedError(f"{url}: response larger than {MAX_BODY_BYTES} bytes")
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout(f"overall deadline of {self.deadline_seconds}s")
+                chunks.append(chunk)
+            return resp.status_code, b"".join(chunks), resp.headers
+
+    def get_bytes(self, url: str, *, allow_404: bool = False) -> bytes | None:
+        """GET with bounded retries on 5xx/429/timeouts/connection errors; 4xx is final."""
+        attempt = 0
+        while True:
+            try:
+                status, body, headers = self._fetch_once(url)
+            except (httpx.TimeoutException, httpx.TransportError) as e:
+                reason = f"{type(e).__name__}: {e}".strip()
+                status, body, headers = 0, b"", httpx.Headers()
+            else:
+                reason = f"HTTP {status}"
+                if status < 400:
+                    return body
+                if status == 404 and allow_404:
+                    return None
+                if status not in RETRY_STATUS:
+                    raise FeedError(f"{url}: HTTP {status}")
+            attempt += 1
+            if attempt > self.max_retries:
+                raise FeedError(f"{url}: {reason} after {attempt} attempts")
+            self.sleep(self._retry_delay(attempt, headers))
+
+    def _retry_delay(self, attempt: int, headers: httpx.Headers) -> float:
+        retry_after = headers.get("Retry-After")
+        if retry_after and retry_after.strip().isdigit():
+            return min(float(retry_after), 300.0)
+        return float(self.backoff_seconds * (2 ** (attempt - 1)))
+
+    def get_object(self, url: str) -> dict[str, Any]:
+        body = self.get_bytes(url)
+        assert body is not None
+        data = decode_json(body, url)
+        raise_for_error_object(data, url)
+        return dict(data)
+
+    # -- lists ------------------------------------------------------------------------------
+
+    def pages(
+        self, list_url: str, params: dict[str, str] | None = None, *, start_url: str | None = None
+    ) -> Iterator[Page]:
+        """Follow `links.next` only. A filtered list answering 404 is empty (SD.NET)."""
+        url: str | None = start_url or _with_params(list_url, params)
+        filtered = bool(params)
+        seen_urls: set[str] = set()
+        seen_fingerprints: set[tuple[str, ...]] = set()
+        while url and len(seen_urls) < MAX_PAGES:
+            if url in seen_urls:
+                log.warning("pagination loop at %s: stopping", url)
+                return
+            seen_urls.add(url)
+            body = self.get_bytes(url, allow_404=filtered)
+            if body is None:
+                return
+            page = parse_page(decode_json(body, url), url)
+            fingerprint = tuple(str(i.get("id")) for i in page.items)
+            if fingerprint and fingerprint in seen_fingerprints:
+                # Somacos: one shared server returns the same page for every ?page=n.
+                log.warning("pagination loop at %s (same page again): stopping", url)
+                return
+            seen_fingerprints.add(fingerprint)
+            yield page
+            url = page.links.get("next")
+
+
+def _with_params(url: str, params: dict[str, str] | None) -> str:
+    if not params:
+        return url
+    # Somacos rejects percent-encoded filter values: keep `:` as it is.
+    query = urlencode(params, safe=":")
+    return f"{url}{'&' if '?' in url else '?'}{query}"
+
+
+def parse_page(data: Any, url: str) -> Page:
+    if isinstance(data, list):
+        # Some servers send a bare array instead of a list object.
+        return Page(url=url, items=[d for d in data if isinstance(d, dict)], links={})
+    raise_for_error_object(data, url)
+    raw_items = data.get("data", [])
+    if isinstance(raw_items, dict):
+        raw_items = [raw_items]
+    if not isinstance(raw_items, list):
+        raise FeedError(f"{url}: list page without a data array")
+    links = data.get("links") if isinstance(data.get("links"), dict) else {}
+    # Some 1.0 servers put `next` at the top level.
+    if "next" not in links and isinstance(data.get("next"), str):
+        links = {**links, "next": data["next"]}
+    items = [i for i in raw_items if isinstance(i, dict) and isinstance(i.get("id"), str)]
+    clean_links = {k: v for k, v in links.items() if isinstance(v, str) and v}
+    return Page(url=url, items=items, links=clean_links)

@@ -1,0 +1,217 @@
+"""Raw OParl JSON (after `quirks`) → domain objects. Pure functions; unknown shapes become None."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from bot.domain import AgendaItem, Body, Consultation, FileRef, Meeting, Organization, Paper
+from bot.feed.quirks import as_list, clean_value
+
+Raw = dict[str, Any]
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """ISO date-time → UTC-aware datetime; a naive value is taken as UTC."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            d = date.fromisoformat(text[:10])
+        except ValueError:
+            return None
+        dt = datetime(d.year, d.month, d.day)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+def parse_date(value: Any) -> date | None:
+    if not isinstance(value, str) or len(value.strip()) < 10:
+        return None
+    try:
+        return date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return None
+
+
+def ref_id(value: Any) -> str | None:
+    """A reference is a URL string or an embedded object with an `id`."""
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if isinstance(value, dict) and isinstance(value.get("id"), str):
+        return str(value["id"])
+    return None
+
+
+def ref_ids(value: Any) -> tuple[str, ...]:
+    return tuple(i for i in (ref_id(v) for v in as_list(value)) if i)
+
+
+def _str(value: Any) -> str | None:
+    if isinstance(value, str):
+        value = " ".join(value.split())
+        return value or None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def parse_file(raw: Any) -> FileRef | None:
+    if isinstance(raw, str):
+        return FileRef(id=raw)
+    if not isinstance(raw, dict) or not ref_id(raw):
+        return None
+    raw = clean_value(raw)
+    text = raw.get("text")
+    return FileRef(
+        id=str(raw["id"]),
+        name=_str(raw.get("name")) or _str(raw.get("fileName")),
+        mime_type=_str(raw.get("mimeType")),
+        access_url=_str(raw.get("accessUrl")),
+        download_url=_str(raw.get("downloadUrl")),
+        text=text if isinstance(text, str) and text.strip() else None,
+        size=_int(raw.get("size")),
+        checksum=_str(raw.get("sha512Checksum")) or _str(raw.get("sha1Checksum")),
+        modified=parse_datetime(raw.get("modified")),
+    )
+
+
+def parse_consultation(raw: Any) -> Consultation | None:
+    if isinstance(raw, str):
+        return Consultation(id=raw)
+    if not isinstance(raw, dict):
+        return None
+    raw = clean_value(raw)
+    authoritative = raw.get("authoritative")
+    return Consultation(
+        id=ref_id(raw),
+        meeting_id=ref_id(raw.get("meeting")),
+        agenda_item_id=ref_id(raw.get("agendaItem")),
+        organization_ids=ref_ids(raw.get("organization")),
+        role=_str(raw.get("role")),
+        authoritative=authoritative if isinstance(authoritative, bool) else None,
+    )
+
+
+def parse_paper(raw: Raw) -> Paper:
+    raw = clean_value(raw)
+    main = parse_file(raw.get("mainFile"))
+    aux = tuple(f for f in (parse_file(v) for v in as_list(raw.get("auxiliaryFile"))) if f)
+    consultations = tuple(
+        c for c in (parse_consultation(v) for v in as_list(raw.get("consultation"))) if c
+    )
+    return Paper(
+        id=str(raw["id"]),
+        body_id=ref_id(raw.get("body")),
+        name=_str(raw.get("name")),
+        reference=_str(raw.get("reference")),
+        paper_type=_str(raw.get("paperType")),
+        date=parse_date(raw.get("date")),
+        web=_str(raw.get("web")),
+        created=parse_datetime(raw.get("created")),
+        modified=parse_datetime(raw.get("modified")),
+        deleted=bool(raw.get("deleted")),
+        originator_organization_ids=ref_ids(raw.get("originatorOrganization")),
+        originator_person_ids=ref_ids(raw.get("originatorPerson")),
+        related_paper_ids=ref_ids(raw.get("relatedPaper")),
+        superordinated_paper_ids=ref_ids(raw.get("superordinatedPaper")),
+        subordinated_paper_ids=ref_ids(raw.get("subordinatedPaper")),
+        main_file=main,
+        auxiliary_files=aux,
+        consultations=consultations,
+    )
+
+
+def _location_text(raw: Any) -> str | None:
+    if isinstance(raw, dict):
+        desc = _str(raw.get("description"))
+        if desc:
+            return desc
+        parts = [_str(raw.get(k)) for k in ("room", "streetAddress", "locality")]
+        joined = ", ".join(p for p in parts if p)
+        return joined or None
+    return None
+
+
+def parse_agenda_item(raw: Any, order: int) -> AgendaItem | None:
+    if not isinstance(raw, dict) or not ref_id(raw):
+        return None
+    raw = clean_value(raw)
+    public = raw.get("public")
+    return AgendaItem(
+        id=str(raw["id"]),
+        number=_str(raw.get("number")),
+        name=_str(raw.get("name")),
+        result=_str(raw.get("result")),
+        consultation_id=ref_id(raw.get("consultation")),
+        order=_int(raw.get("order")) or order,
+        public=public if isinstance(public, bool) else None,
+    )
+
+
+def parse_meeting(raw: Raw) -> Meeting:
+    raw = clean_value(raw)
+    start = parse_datetime(raw.get("start"))
+    end = parse_datetime(raw.get("end"))
+    if start and end and end < start:
+        end = None  # Somacos: `end` before `start` means "unknown".
+    items = tuple(
+        a for a in (parse_agenda_item(v, i) for i, v in enumerate(as_list(raw.get("agendaItem"))))
+        if a
+    )
+    state = (_str(raw.get("meetingState")) or "").lower()
+    return Meeting(
+        id=str(raw["id"]),
+        body_id=ref_id(raw.get("body")),
+        name=_str(raw.get("name")),
+        start=start,
+        end=end,
+        location=_location_text(raw.get("location")),
+        cancelled=bool(raw.get("cancelled")) or "abgesagt" in state or "ausgefallen" in state,
+        web=_str(raw.get("web")),
+        modified=parse_datetime(raw.get("modified")),
+        deleted=bool(raw.get("deleted")),
+        organization_ids=ref_ids(raw.get("organization")),
+        agenda_items=items,
+    )
+
+
+def parse_organization(raw: Raw) -> Organization:
+    raw = clean_value(raw)
+    return Organization(
+        id=str(raw["id"]),
+        body_id=ref_id(raw.get("body")),
+        name=_str(raw.get("name")),
+        short_name=_str(raw.get("shortName")),
+        organization_type=_str(raw.get("organizationType")),
+        classification=_str(raw.get("classification")),
+        modified=parse_datetime(raw.get("modified")),
+        deleted=bool(raw.get("deleted")),
+    )
+
+
+def parse_body(raw: Raw) -> Body:
+    raw = clean_value(raw)
+    return Body(
+        id=str(raw["id"]),
+        name=_str(raw.get("name")),
+        short_name=_str(raw.get("shortName")),
+        paper_list=_str(raw.get("paper")),
+        meeting_list=_str(raw.get("meeting")),
+        organization_list=_str(raw.get("organization")),
+        web=_str(raw.get("web")),
+    )

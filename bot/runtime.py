@@ -1,0 +1,72 @@
+"""Composition root: config → engine → clients → notifier. Everything external is built here
+(or passed in by tests), never inside the jobs."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import TextIO
+
+import httpx
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Config, SourceConfig
+from bot.feed.client import OParlClient, make_http_client
+from bot.slack.notifier import Notifier, SlackNotifier, TerminalNotifier
+from bot.store.db import make_engine, migrate, session_factory
+
+
+@dataclass
+class Runtime:
+    config: Config
+    engine: Engine
+    factory: sessionmaker[Session]
+    notifier: Notifier
+    http: httpx.Client
+    pace_seconds: float = 1.0
+    retry_backoff_seconds: float = 1.0
+    clients: dict[str, OParlClient] = field(default_factory=dict)
+
+    def client_for(self, source: SourceConfig) -> OParlClient:
+        if source.name not in self.clients:
+            self.clients[source.name] = OParlClient(
+                self.http,
+                requests_per_second=source.requests_per_second,
+                backoff_seconds=self.retry_backoff_seconds,
+                deadline_seconds=max(60.0, source.timeout_seconds * 4),
+            )
+        return self.clients[source.name]
+
+    def close(self) -> None:
+        self.http.close()
+        self.engine.dispose()
+
+
+def make_notifier(config: Config, out: TextIO | None = None) -> Notifier:
+    if config.slack.bot_token:
+        return SlackNotifier(config.slack.bot_token, config.slack.api_url)
+    return TerminalNotifier(out or sys.stdout)
+
+
+def build_runtime(
+    config: Config,
+    *,
+    notifier: Notifier | None = None,
+    http: httpx.Client | None = None,
+    out: TextIO | None = None,
+    pace_seconds: float = 1.0,
+    retry_backoff_seconds: float = 1.0,
+) -> Runtime:
+    engine = make_engine(config.database_url)
+    migrate(engine)
+    timeout = max((s.timeout_seconds for s in config.sources), default=30.0)
+    return Runtime(
+        config=config,
+        engine=engine,
+        factory=session_factory(engine),
+        notifier=notifier or make_notifier(config, out),
+        http=http or make_http_client(timeout),
+        pace_seconds=pace_seconds,
+        retry_backoff_seconds=retry_backoff_seconds,
+    )

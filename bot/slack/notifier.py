@@ -1,0 +1,209 @@
+"""The only place that calls Slack's chat.* methods.
+
+`SlackNotifier` talks to the Web API at a base URL passed in (tests use a local fake server);
+`TerminalNotifier` prints what would be posted when no bot token is configured.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import sys
+import threading
+from dataclasses import dataclass
+from typing import Any, Protocol, TextIO
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.errors import DeliveryError
+
+METADATA_EVENT = "anfragebot_message"
+
+# Errors that no retry can fix: park the delivery and tell the operator.
+PERMANENT_ERRORS = {
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "invalid_auth",
+    "not_authed",
+    "account_inactive",
+    "token_revoked",
+    "token_expired",
+    "no_permission",
+    "missing_scope",
+    "restricted_action",
+    "msg_too_long",
+    "invalid_blocks",
+    "invalid_blocks_format",
+    "too_many_attachments",
+    "channel_is_archived",
+}
+
+
+@dataclass(frozen=True)
+class Posted:
+    channel: str
+    ts: str
+
+
+class Notifier(Protocol):
+    def post(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]],
+        *,
+        key: str,
+        thread_ts: str | None = None,
+    ) -> Posted: ...
+
+    def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None: ...
+
+    def find_posted(self, channel: str, key: str, oldest: float) -> Posted | None: ...
+
+
+_TOKEN = re.compile(r"xox[abposr]-[\w-]+|xapp-[\w-]+")
+
+
+def redact(text: str) -> str:
+    """Tokens must never reach a log line or an error message."""
+    return _TOKEN.sub("[redacted]", text)
+
+
+class SlackNotifier:
+    def __init__(self, token: str, base_url: str, *, timeout: int = 15) -> None:
+        # No retry handlers: a retried connection error can post twice. The outbox retries,
+        # after checking conversations.history for the message.
+        self.client = WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])
+
+    def _call(self, method: str, **kwargs: Any) -> Any:
+        try:
+            return self.client.api_call(method, json=kwargs)
+        except SlackApiError as e:
+            error = str(e.response.get("error") or "unknown_error")
+            retry_after = None
+            if e.response.status_code == 429 or error == "ratelimited":
+                header = e.response.headers.get("Retry-After") or e.response.headers.get(
+                    "retry-after"
+                )
+                retry_after = float(header) if header and str(header).isdigit() else 1.0
+            raise DeliveryError(
+                f"{method}: {error}",
+                permanent=error in PERMANENT_ERRORS,
+                retry_after=retry_after,
+            ) from None
+        except (SlackClientError, OSError, ValueError) as e:
+            raise DeliveryError(f"{method}: {redact(type(e).__name__ + ': ' + str(e))}") from None
+
+    def post(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]],
+        *,
+        key: str,
+        thread_ts: str | None = None,
+    ) -> Posted:
+        args: dict[str, Any] = {
+            "channel": channel,
+            "text": text,
+            "blocks": blocks,
+            "unfurl_links": False,
+            "unfurl_media": False,
+            # Tag every message so a crash between "Slack accepted" and "we recorded it" can
+            # be reconciled through conversations.history instead of posting again.
+            "metadata": {"event_type": METADATA_EVENT, "event_payload": {"key": key}},
+        }
+        if thread_ts:
+            args["thread_ts"] = thread_ts
+        resp = self._call("chat.postMessage", **args)
+        return Posted(channel=str(resp.get("channel") or channel), ts=str(resp["ts"]))
+
+    def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        self._call("chat.update", channel=channel, ts=ts, text=text, blocks=blocks)
+
+    def find_posted(self, channel: str, key: str, oldest: float) -> Posted | None:
+        cursor = None
+        for _ in range(20):  # bounded: at most 20 pages of history
+            args: dict[str, Any] = {
+                "channel": channel,
+                "oldest": f"{oldest:.6f}",
+                "include_all_metadata": True,
+                "limit": 200,
+            }
+            if cursor:
+                args["cursor"] = cursor
+            resp = self._call("conversations.history", **args)
+            for msg in resp.get("messages") or []:
+                meta = msg.get("metadata") or {}
+                payload = meta.get("event_payload") or {}
+                if meta.get("event_type") == METADATA_EVENT and payload.get("key") == key:
+                    return Posted(channel=channel, ts=str(msg["ts"]))
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        return None
+
+
+def render_text(blocks: list[dict[str, Any]]) -> str:
+    """Blocks as a terminal reader would want them: unescaped, one line per element."""
+    out: list[str] = []
+    for b in blocks:
+        kind = b.get("type")
+        if kind == "header":
+            title = b["text"]["text"]
+            out += [title, "=" * len(title)]
+        elif kind == "section":
+            if "text" in b:
+                out.append(_unmrkdwn(b["text"]["text"]))
+            for f in b.get("fields", []):
+                out.append(_unmrkdwn(f["text"]).replace("\n", ": ", 1))
+        elif kind == "context":
+            out.extend(_unmrkdwn(e.get("text", "")) for e in b.get("elements", []))
+        elif kind == "divider":
+            out.append("-" * 40)
+    return "\n".join(out)
+
+
+_LINK = re.compile(r"<([^|>]+)\|([^>]+)>")
+
+
+def _unmrkdwn(text: str) -> str:
+    text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
+    text = text.replace("*", "")
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+class TerminalNotifier:
+    """Prints messages instead of posting them (no SLACK_BOT_TOKEN configured)."""
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
+        self._counter = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def post(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]],
+        *,
+        key: str,
+        thread_ts: str | None = None,
+    ) -> Posted:
+        with self._lock:
+            ts = f"{next(self._counter)}.000000"
+            where = f"{channel} (Antwort im Thread {thread_ts})" if thread_ts else channel
+            print(f"\n--- Nachricht an {where} ---", file=self.out)
+            print(render_text(blocks) or _unmrkdwn(text), file=self.out)
+            self.out.flush()
+        return Posted(channel=channel, ts=ts)
+
+    def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        with self._lock:
+            print(f"\n--- Aktualisiert: Nachricht {ts} in {channel} ---", file=self.out)
+            print(render_text(blocks) or _unmrkdwn(text), file=self.out)
+
+    def find_posted(self, channel: str, key: str, oldest: float) -> Posted | None:
+        return None

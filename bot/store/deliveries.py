@@ -1,0 +1,141 @@
+"""The delivery outbox: enqueue in the transaction that decided to send, claim, record outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.store.schema import Delivery
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    kind: str
+    channel: str
+    key: str
+    paper_id: str | None
+    payload: dict[str, Any]
+    attempts: int
+    created_at: datetime
+    last_error: str | None
+
+
+def enqueue(
+    session: Session,
+    *,
+    kind: str,
+    channel: str,
+    key: str,
+    now: datetime,
+    paper_id: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> bool:
+    """Add a delivery unless one with the same (kind, channel, key) exists. True if added."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(Delivery)
+        .values(
+            kind=kind,
+            channel=channel,
+            key=key,
+            paper_id=paper_id,
+            payload=payload or {},
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["kind", "channel", "key"])
+    )
+    result = session.execute(stmt)
+    return bool(getattr(result, "rowcount", 0))
+
+
+def claim(factory: sessionmaker[Session], now: datetime, limit: int = 500) -> list[Claimed]:
+    """Move due pending rows to `sending`. On PostgreSQL concurrent claimers skip each other."""
+    with factory() as session, session.begin():
+        query = (
+            select(Delivery)
+            .where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
+            .order_by(Delivery.id)
+            .limit(limit)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = session.scalars(query).all()
+        claimed = []
+        for row in rows:
+            row.status = "sending"
+            row.claimed_at = now
+            row.attempts += 1
+            claimed.append(
+                Claimed(
+                    id=row.id,
+                    kind=row.kind,
+                    channel=row.channel,
+                    key=row.key,
+                    paper_id=row.paper_id,
+                    payload=dict(row.payload or {}),
+                    attempts=row.attempts,
+                    created_at=row.created_at,
+                    last_error=row.last_error,
+                )
+            )
+        return claimed
+
+
+def mark_sent(session: Session, delivery_id: int, *, ts: str, thread_ts: str | None, now: datetime) -> None:
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(status="sent", ts=ts, thread_ts=thread_ts, sent_at=now, last_error=None)
+    )
+
+
+def mark_retry(session: Session, delivery_id: int, *, error: str, at: datetime) -> None:
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(status="pending", next_attempt_at=at, last_error=error[:1000])
+    )
+
+
+def mark_parked(session: Session, delivery_id: int, *, reason: str) -> None:
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(status="parked", last_error=reason[:1000])
+    )
+
+
+def release_stale(session: Session, now: datetime, older_than: timedelta) -> int:
+    """Rows left `sending` by a crashed process go back to pending (and will be reconciled)."""
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.status == "sending", Delivery.claimed_at < now - older_than)
+        .values(status="pending", next_attempt_at=now, last_error="interrupted while sending")
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def sent_message(session: Session, kind: str, channel: str, key: str) -> Delivery | None:
+    return session.scalars(
+        select(Delivery).where(
+            Delivery.kind == kind,
+            Delivery.channel == channel,
+            Delivery.key == key,
+            Delivery.status == "sent",
+        )
+    ).first()
+
+
+def counts(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all()
+    return {str(status): int(n) for status, n in rows}

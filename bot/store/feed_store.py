@@ -1,0 +1,287 @@
+"""Save what the feed delivered. One call per list page, inside the caller's transaction, so a
+new Anfrage and its "to be announced" mark are committed together (the outbox guarantee)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from bot.classify import (
+    compact_reference,
+    factions_from_text,
+    is_anfrage,
+    is_answer_type,
+    normalize_reference,
+)
+from bot.domain import Body, Meeting, Organization, Paper
+from bot.store.schema import (
+    AgendaItemRow,
+    BodyRow,
+    ConsultationRow,
+    FileRow,
+    MeetingRow,
+    OrganizationRow,
+    PaperRow,
+)
+from bot.store.upsert import upsert
+
+
+@dataclass(frozen=True)
+class AnnouncePolicy:
+    """First sync of a source: announce only recent Anfragen; afterwards every new one."""
+
+    first_sync: bool
+    now: datetime
+    max_age_days: int
+
+    def wants(self, paper: Paper) -> bool:
+        if not self.first_sync:
+            return True
+        dated: date | None = paper.date or (paper.created.date() if paper.created else None)
+        if dated is None:
+            return False
+        return dated >= (self.now - timedelta(days=self.max_age_days)).date()
+
+
+@dataclass
+class SaveStats:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    new_anfragen: int = 0
+
+
+def save_body(session: Session, source: str, body: Body) -> None:
+    upsert(
+        session,
+        BodyRow.__table__,  # type: ignore[arg-type]
+        [{"id": body.id, "source": source, "name": body.name, "short_name": body.short_name}],
+    )
+
+
+def save_organizations(session: Session, source: str, orgs: Sequence[Organization]) -> None:
+    rows = {
+        o.id: {
+            "id": o.id,
+            "source": source,
+            "body_id": o.body_id,
+            "name": o.name,
+            "short_name": o.short_name,
+            "organization_type": o.organization_type,
+            "classification": o.classification,
+            "deleted": o.deleted,
+        }
+        for o in orgs
+    }
+    deleted_only = [r for r in rows.values() if r["deleted"] and r["name"] is None]
+    upsert(session, OrganizationRow.__table__, [r for r in rows.values() if r not in deleted_only])  # type: ignore[arg-type]
+    _mark_deleted(session, OrganizationRow, [r["id"] for r in deleted_only])
+
+
+def _mark_deleted(session: Session, model: Any, ids: Sequence[str]) -> None:
+    """Deleted objects often arrive without data (SD.NET): flag what we have, keep its fields."""
+    if ids:
+        session.execute(update(model).where(model.id.in_(ids)).values(deleted=True))
+
+
+def save_meetings(session: Session, source: str, meetings: Sequence[Meeting]) -> SaveStats:
+    stats = SaveStats()
+    by_id = {m.id: m for m in meetings}
+    known = dict(
+        session.execute(
+            select(MeetingRow.id, MeetingRow.modified).where(MeetingRow.id.in_(list(by_id)))
+        ).all()
+    )
+    gone = [m.id for m in by_id.values() if m.deleted]
+    _mark_deleted(session, MeetingRow, [i for i in gone if i in known])
+    stats.deleted = len(gone)
+    changed = [
+        m
+        for m in by_id.values()
+        if not m.deleted and (m.id not in known or m.modified is None or known[m.id] != m.modified)
+    ]
+    stats.new = sum(1 for m in changed if m.id not in known)
+    stats.changed = len(changed) - stats.new
+    stats.unchanged = len(by_id) - len(changed) - len(gone)
+    upsert(
+        session,
+        MeetingRow.__table__,  # type: ignore[arg-type]
+        [
+            {
+                "id": m.id,
+                "source": source,
+                "body_id": m.body_id,
+                "name": m.name,
+                "start": m.start,
+                "end": m.end,
+                "location": m.location,
+                "cancelled": m.cancelled,
+                "deleted": False,
+                "web": m.web,
+                "modified": m.modified,
+                "organization_ids": list(m.organization_ids),
+            }
+            for m in changed
+        ],
+    )
+    ids = [m.id for m in changed]
+    if ids:
+        session.execute(delete(AgendaItemRow).where(AgendaItemRow.meeting_id.in_(ids)))
+    items: dict[str, dict[str, Any]] = {}
+    for m in changed:
+        for a in m.agenda_items:
+            items[a.id] = {
+                "id": a.id,
+                "meeting_id": m.id,
+                "number": a.number,
+                "name": a.name,
+                "result": a.result,
+                "consultation_id": a.consultation_id,
+                "position": a.order,
+            }
+    upsert(session, AgendaItemRow.__table__, list(items.values()))  # type: ignore[arg-type]
+    return stats
+
+
+def _faction(paper: Paper, org_names: dict[str, str]) -> str | None:
+    names = [org_names[i] for i in paper.originator_organization_ids if org_names.get(i)]
+    if names:
+        return ", ".join(names)
+    found = factions_from_text(paper.name)
+    return ", ".join(found) if found else None
+
+
+def save_papers(
+    session: Session, source: str, papers: Sequence[Paper], policy: AnnouncePolicy
+) -> SaveStats:
+    stats = SaveStats()
+    by_id = {p.id: p for p in papers}
+    known = {
+        row.id: row
+        for row in session.execute(
+            select(PaperRow.id, PaperRow.modified, PaperRow.deleted).where(
+                PaperRow.id.in_(list(by_id))
+            )
+        ).all()
+    }
+    gone = [p for p in by_id.values() if p.deleted]
+    stats.deleted = len(gone)
+    _mark_deleted(session, PaperRow, [p.id for p in gone if p.id in known])
+    changed = [
+        p
+        for p in by_id.values()
+        if not p.deleted
+        and (
+            p.id not in known
+            or known[p.id].deleted
+            or p.modified is None
+            or known[p.id].modified != p.modified
+        )
+    ]
+    stats.unchanged = len(by_id) - len(changed) - len(gone)
+    org_ids = {o for p in changed for o in p.originator_organization_ids}
+    org_names = (
+        dict(
+            session.execute(
+                select(OrganizationRow.id, OrganizationRow.name).where(
+                    OrganizationRow.id.in_(org_ids)
+                )
+            ).all()
+        )
+        if org_ids
+        else {}
+    )
+    rows = []
+    for p in changed:
+        new = p.id not in known
+        anfrage = is_anfrage(p.paper_type, p.name)
+        stats.new += new
+        if new and anfrage:
+            stats.new_anfragen += 1
+        rows.append(
+            {
+                "id": p.id,
+                "source": source,
+                "body_id": p.body_id,
+                "reference": p.reference,
+                "ref_norm": normalize_reference(p.reference),
+                "ref_compact": compact_reference(p.reference),
+                "name": p.name,
+                "paper_type": p.paper_type,
+                "date": p.date,
+                "web": p.web,
+                "created": p.created,
+                "modified": p.modified,
+                "deleted": False,
+                "originator_organization_ids": list(p.originator_organization_ids),
+                "related_paper_ids": list(
+                    dict.fromkeys(
+                        p.related_paper_ids
+                        + p.superordinated_paper_ids
+                        + p.subordinated_paper_ids
+                    )
+                ),
+                "is_anfrage": anfrage,
+                "is_answer": is_answer_type(p.paper_type, p.name),
+                "faction": _faction(p, org_names),
+                "announce_state": (
+                    ("pending" if policy.wants(p) else "silent") if new and anfrage else None
+                ),
+                "first_seen_at": policy.now,
+                "updated_at": policy.now,
+            }
+        )
+    stats.changed = len(changed) - stats.new
+    # first_seen_at and announce_state belong to us, not to the feed: never overwrite them.
+    upsert(session, PaperRow.__table__, rows, keep=("first_seen_at", "announce_state"))  # type: ignore[arg-type]
+    _save_children(session, changed)
+    return stats
+
+
+def _save_children(session: Session, papers: Sequence[Paper]) -> None:
+    ids = [p.id for p in papers]
+    if not ids:
+        return
+    session.execute(delete(ConsultationRow).where(ConsultationRow.paper_id.in_(ids)))
+    session.execute(delete(FileRow).where(FileRow.paper_id.in_(ids)))
+    consultations: dict[str, dict[str, Any]] = {}
+    files: dict[str, dict[str, Any]] = {}
+    for p in papers:
+        for i, c in enumerate(p.consultations):
+            cid = c.id or f"{p.id}#consultation-{i}"
+            consultations[cid] = {
+                "id": cid,
+                "paper_id": p.id,
+                "meeting_id": c.meeting_id,
+                "agenda_item_id": c.agenda_item_id,
+                "organization_ids": list(c.organization_ids),
+                "role": c.role,
+                "authoritative": c.authoritative,
+                "position": i,
+            }
+        all_files = ([("main", p.main_file)] if p.main_file else []) + [
+            ("aux", f) for f in p.auxiliary_files
+        ]
+        for i, (role, f) in enumerate(all_files):
+            if f.id in files:
+                continue
+            files[f.id] = {
+                "id": f.id,
+                "paper_id": p.id,
+                "role": role,
+                "name": f.name,
+                "mime_type": f.mime_type,
+                "access_url": f.access_url,
+                "download_url": f.download_url,
+                "text": f.text,
+                "version_key": f.version_key,
+                "position": i,
+            }
+    upsert(session, ConsultationRow.__table__, list(consultations.values()))  # type: ignore[arg-type]
+    upsert(session, FileRow.__table__, list(files.values()))  # type: ignore[arg-type]

@@ -1,0 +1,227 @@
+"""Database schema (SQLAlchemy 2 typed models). Works on SQLite and PostgreSQL.
+
+Keys are OParl ids (URLs). Times are stored as naive UTC and read back UTC-aware, because SQLite
+keeps no offsets.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass UTC-aware values")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Source(Base):
+    __tablename__ = "sources"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    system_url: Mapped[str] = mapped_column(Text)
+    first_sync_done: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_attempt_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None]
+
+
+class ListState(Base):
+    """Per OParl list: the `modified_since` watermark, taken *before* the fetch started."""
+
+    __tablename__ = "list_state"
+    url: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    source: Mapped[str] = mapped_column(String(100))
+    watermark: Mapped[datetime | None]
+    last_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BodyRow(Base):
+    __tablename__ = "bodies"
+    id: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), index=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    short_name: Mapped[str | None] = mapped_column(Text)
+
+
+class OrganizationRow(Base):
+    __tablename__ = "organizations"
+    id: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), index=True)
+    body_id: Mapped[str | None] = mapped_column(String(1000))
+    name: Mapped[str | None] = mapped_column(Text)
+    short_name: Mapped[str | None] = mapped_column(Text)
+    organization_type: Mapped[str | None] = mapped_column(Text)
+    classification: Mapped[str | None] = mapped_column(Text)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class MeetingRow(Base):
+    __tablename__ = "meetings"
+    id: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), index=True)
+    body_id: Mapped[str | None] = mapped_column(String(1000))
+    name: Mapped[str | None] = mapped_column(Text)
+    start: Mapped[datetime | None] = mapped_column(index=True)
+    end: Mapped[datetime | None]
+    location: Mapped[str | None] = mapped_column(Text)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    web: Mapped[str | None] = mapped_column(Text)
+    modified: Mapped[datetime | None]
+    organization_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class AgendaItemRow(Base):
+    __tablename__ = "agenda_items"
+    id: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    meeting_id: Mapped[str] = mapped_column(String(1000), index=True)
+    number: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[str | None] = mapped_column(Text)
+    consultation_id: Mapped[str | None] = mapped_column(String(1000), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PaperRow(Base):
+    __tablename__ = "papers"
+    id: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), index=True)
+    body_id: Mapped[str | None] = mapped_column(String(1000))
+    reference: Mapped[str | None] = mapped_column(Text)
+    # `14/1923`; `ref_compact` = digits only (`141923`) so every printed form finds the paper.
+    ref_norm: Mapped[str | None] = mapped_column(String(200), index=True)
+    ref_compact: Mapped[str | None] = mapped_column(String(200), index=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    paper_type: Mapped[str | None] = mapped_column(Text)
+    date: Mapped[date | None] = mapped_column(Date, index=True)
+    web: Mapped[str | None] = mapped_column(Text)
+    created: Mapped[datetime | None]
+    modified: Mapped[datetime | None]
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    originator_organization_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    related_paper_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    is_anfrage: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    is_answer: Mapped[bool] = mapped_column(Boolean, default=False)
+    faction: Mapped[str | None] = mapped_column(Text)
+    # None: nothing to announce; "pending": to be routed to channels; "routed"; "silent".
+    announce_state: Mapped[str | None] = mapped_column(String(20), index=True)
+    first_seen_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ConsultationRow(Base):
+    __tablename__ = "consultations"
+    id: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    paper_id: Mapped[str] = mapped_column(String(1000), index=True)
+    meeting_id: Mapped[str | None] = mapped_column(String(1000), index=True)
+    agenda_item_id: Mapped[str | None] = mapped_column(String(1000))
+    organization_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    role: Mapped[str | None] = mapped_column(Text)
+    authoritative: Mapped[bool | None] = mapped_column(Boolean)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FileRow(Base):
+    __tablename__ = "files"
+    id: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    paper_id: Mapped[str] = mapped_column(String(1000), index=True)
+    role: Mapped[str] = mapped_column(String(10))  # "main" | "aux"
+    name: Mapped[str | None] = mapped_column(Text)
+    mime_type: Mapped[str | None] = mapped_column(Text)
+    access_url: Mapped[str | None] = mapped_column(Text)
+    download_url: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    version_key: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DocumentRow(Base):
+    """The result of reading one version of one file: done once, not on every poll."""
+
+    __tablename__ = "documents"
+    file_id: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    paper_id: Mapped[str] = mapped_column(String(1000), index=True)
+    version_key: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))  # ok | no_text_layer | error
+    error: Mapped[str | None] = mapped_column(Text)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str | None] = mapped_column(Text)
+    parsed: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    read_at: Mapped[datetime]
+
+
+class Delivery(Base):
+    """Outbox: one row per message to send. Unique per (kind, channel, key): never post twice."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("kind", "channel", "key", name="uq_delivery"),
+        Index("ix_deliveries_status_next", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))  # announce | reminder | answer | update ...
+    channel: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(1200))
+    paper_id: Mapped[str | None] = mapped_column(String(1000), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|sending|sent|parked
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
+    ts: Mapped[str | None] = mapped_column(String(50))
+    thread_ts: Mapped[str | None] = mapped_column(String(50))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class Subscription(Base):
+    __tablename__ = "subscriptions"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(100), index=True)
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+
+
+class AnswerLink(Base):
+    __tablename__ = "answer_links"
+    anfrage_id: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    answer_paper_id: Mapped[str | None] = mapped_column(String(1000))
+    answer_file_id: Mapped[str | None] = mapped_column(String(1000))
+    rule: Mapped[str] = mapped_column(String(50))
+    answered_on: Mapped[date | None] = mapped_column(Date)
+    url: Mapped[str | None] = mapped_column(Text)
+    linked_at: Mapped[datetime]

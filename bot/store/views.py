@@ -1,0 +1,143 @@
+"""Read models: what the formatters and commands need, assembled from the store."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.domain import AnfrageView, SessionInfo
+from bot.store.schema import (
+    AgendaItemRow,
+    AnswerLink,
+    ConsultationRow,
+    DocumentRow,
+    FileRow,
+    MeetingRow,
+    OrganizationRow,
+    PaperRow,
+)
+
+
+def main_file(session: Session, paper_id: str) -> FileRow | None:
+    """The Anfrage's own document: `mainFile`, else the first auxiliary file (Somacos)."""
+    return session.scalars(
+        select(FileRow)
+        .where(FileRow.paper_id == paper_id)
+        .order_by(FileRow.role.desc(), FileRow.position)  # "main" sorts before "aux" desc
+        .limit(1)
+    ).first()
+
+
+def _org_names(session: Session, ids: Sequence[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(OrganizationRow.id, OrganizationRow.name).where(OrganizationRow.id.in_(list(ids)))
+    ).all()
+    return {i: n for i, n in rows if n}
+
+
+def _sessions(session: Session, paper_id: str, parsed: dict[str, object] | None) -> list[SessionInfo]:
+    consultations = session.scalars(
+        select(ConsultationRow)
+        .where(ConsultationRow.paper_id == paper_id)
+        .order_by(ConsultationRow.position)
+    ).all()
+    meeting_ids = [c.meeting_id for c in consultations if c.meeting_id]
+    meetings = {
+        m.id: m
+        for m in session.scalars(select(MeetingRow).where(MeetingRow.id.in_(meeting_ids))).all()
+    } if meeting_ids else {}
+    item_ids = [c.agenda_item_id for c in consultations if c.agenda_item_id]
+    cons_ids = [c.id for c in consultations]
+    items = {
+        a.id: a
+        for a in session.scalars(
+            select(AgendaItemRow).where(
+                AgendaItemRow.id.in_(item_ids) | AgendaItemRow.consultation_id.in_(cons_ids)
+            )
+        ).all()
+    } if (item_ids or cons_ids) else {}
+    by_consultation = {a.consultation_id: a for a in items.values() if a.consultation_id}
+    org_ids = [o for c in consultations for o in c.organization_ids] + [
+        o for m in meetings.values() for o in m.organization_ids
+    ]
+    names = _org_names(session, org_ids)
+    out: list[SessionInfo] = []
+    for c in consultations:
+        meeting = meetings.get(c.meeting_id or "")
+        item = items.get(c.agenda_item_id or "") or by_consultation.get(c.id)
+        committee_ids = list(c.organization_ids) or (list(meeting.organization_ids) if meeting else [])
+        committee = ", ".join(names[o] for o in committee_ids if o in names) or (
+            meeting.name if meeting else None
+        )
+        out.append(
+            SessionInfo(
+                committee=committee,
+                role=c.role,
+                start=meeting.start if meeting and not meeting.deleted else None,
+                agenda_number=item.number if item else None,
+                result=item.result if item else None,
+                cancelled=bool(meeting and meeting.cancelled),
+                meeting_id=c.meeting_id,
+            )
+        )
+    if not out and parsed:
+        # The feed has no Beratungsfolge: fall back to the one printed in the document.
+        for pc in parsed.get("consultations") or []:  # type: ignore[attr-defined]
+            if isinstance(pc, dict) and pc.get("committee"):
+                when = pc.get("date")
+                out.append(
+                    SessionInfo(
+                        committee=pc["committee"],
+                        role=pc.get("role"),
+                        start=None,
+                        agenda_number=pc.get("agenda_item"),
+                        session_date=date.fromisoformat(when) if isinstance(when, str) else None,
+                    )
+                )
+    return out
+
+
+def load_anfrage(session: Session, paper_id: str) -> AnfrageView | None:
+    paper = session.get(PaperRow, paper_id)
+    if paper is None:
+        return None
+    file = main_file(session, paper_id)
+    doc = session.get(DocumentRow, file.id) if file else None
+    parsed = doc.parsed if doc and doc.status == "ok" else None
+    factions: tuple[str, ...] = ()
+    if paper.faction:
+        factions = tuple(f.strip() for f in paper.faction.split(",") if f.strip())
+    elif parsed and parsed.get("factions"):
+        factions = tuple(str(f) for f in parsed["factions"])
+    questions = tuple(
+        (str(q.get("number") or ""), str(q.get("text") or ""), tuple(str(i) for i in q.get("items") or ()))
+        for q in (parsed.get("questions") or [] if parsed else [])
+        if isinstance(q, dict)
+    )
+    answer = session.get(AnswerLink, paper_id)
+    note = None
+    if doc and doc.status == "no_text_layer":
+        note = "Das Dokument hat keine Textebene (gescannt); die Fragen stehen im PDF."
+    elif doc and doc.status == "error":
+        note = "Das Dokument konnte nicht gelesen werden; die Fragen stehen im PDF."
+    return AnfrageView(
+        paper_id=paper.id,
+        reference=paper.ref_norm or paper.reference,
+        subject=paper.name,
+        paper_type=paper.paper_type,
+        date=paper.date,
+        factions=factions,
+        questions=questions,
+        sessions=tuple(_sessions(session, paper_id, parsed)),
+        web=paper.web,
+        document_url=(file.access_url or file.download_url) if file else None,
+        deleted=paper.deleted,
+        answered_on=answer.answered_on if answer else None,
+        answer_url=answer.url if answer else None,
+        document_note=note,
+    )

@@ -1,0 +1,96 @@
+"""Read each Anfrage's document once per version: feed text or PDF → questions, faction..."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.document.reader import read_document
+from bot.errors import FeedError
+from bot.store.db import transaction
+from bot.store.schema import DocumentRow, FileRow, PaperRow
+from bot.store.views import main_file
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+
+Fetch = Callable[[str], bytes]
+
+
+def _candidates(session: Session, source: str, budget: int) -> list[str]:
+    """Pending announcements first, then the newest Anfragen whose document was not read."""
+    stale = or_(DocumentRow.file_id.is_(None), DocumentRow.version_key != FileRow.version_key)
+    retry = and_(DocumentRow.status == "error", DocumentRow.attempts < MAX_ATTEMPTS)
+    query = (
+        select(PaperRow.id)
+        .join(FileRow, FileRow.paper_id == PaperRow.id)
+        .outerjoin(DocumentRow, DocumentRow.file_id == FileRow.id)
+        .where(
+            PaperRow.source == source,
+            PaperRow.is_anfrage.is_(True),
+            PaperRow.deleted.is_(False),
+            or_(stale, retry),
+        )
+        .order_by((PaperRow.announce_state == "pending").desc(), PaperRow.date.desc())
+        .limit(budget * 3)
+    )
+    return list(dict.fromkeys(session.scalars(query).all()))[:budget]
+
+
+def read_documents(
+    factory: sessionmaker[Session], source: str, fetch: Fetch, *, now: datetime, budget: int = 50
+) -> int:
+    """Read up to `budget` documents; returns how many were read (successfully or not)."""
+    with factory() as session:
+        paper_ids = _candidates(session, source, budget)
+    done = 0
+    for paper_id in paper_ids:
+        with factory() as session:
+            file = main_file(session, paper_id)
+            if file is None:
+                continue
+            previous = session.get(DocumentRow, file.id)
+            snapshot = (file.id, file.version_key, file.text, file.mime_type, file.access_url or file.download_url)
+        file_id, version_key, feed_text, mime, url = snapshot
+        if previous is not None and previous.version_key == version_key and previous.status != "error":
+            continue
+        data: bytes | None = None
+        fetch_error = None
+        if not _usable(feed_text) and url:
+            try:
+                data = fetch(url)
+            except FeedError as e:
+                fetch_error = str(e)
+        result = read_document(data, feed_text, mime)
+        status, error = result.status, result.error
+        if fetch_error and result.parsed is None:
+            status, error = "error", fetch_error
+        attempts = (previous.attempts if previous and previous.version_key == version_key else 0) + 1
+        if status == "error":
+            log.warning("document %s of %s: %s (attempt %d)", url, paper_id, error, attempts)
+        with transaction(factory) as session:
+            row = session.get(DocumentRow, file_id) or DocumentRow(file_id=file_id)
+            row.paper_id = paper_id
+            row.version_key = version_key
+            row.status = status
+            row.error = error
+            row.pages = result.pages
+            row.text = result.text
+            row.parsed = result.parsed.to_json_dict() if result.parsed else None
+            row.attempts = attempts
+            row.read_at = now
+            session.add(row)
+            paper = session.get(PaperRow, paper_id)
+            if paper is not None and not paper.faction and result.parsed and result.parsed.factions:
+                paper.faction = ", ".join(result.parsed.factions)
+        done += 1
+    return done
+
+
+def _usable(text: str | None) -> bool:
+    return bool(text) and sum(c.isalpha() for c in text or "") >= 200

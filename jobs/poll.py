@@ -1,0 +1,75 @@
+"""One poll: sync every source, read new documents, route and deliver. Used by `poll --once`
+and by the scheduler."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.errors import FeedError
+from bot.runtime import Runtime
+from jobs.announce import route_pending
+from jobs.deliver import DeliveryReport, deliver_pending
+from jobs.documents import read_documents
+from jobs.render import make_renderer
+from jobs.sync import SyncReport, sync_source
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PollReport:
+    sources: list[SyncReport] = field(default_factory=list)
+    documents: int = 0
+    routed: int = 0
+    delivery: DeliveryReport = field(default_factory=DeliveryReport)
+
+
+def sync_all(rt: Runtime, now: datetime) -> PollReport:
+    report = PollReport()
+    for source in rt.config.sources:
+        client = rt.client_for(source)
+        result = sync_source(
+            client,
+            rt.factory,
+            source,
+            now=now,
+            announce_max_age_days=rt.config.slack.announce_max_age_days,
+        )
+        report.sources.append(result)
+        if result.ok:
+            p = result.papers
+            log.info(
+                "source %s: %d new, %d changed, %d deleted papers (%d new Anfragen); %d requests",
+                source.name, p.new, p.changed, p.deleted, p.new_anfragen, result.requests,
+            )
+        else:
+            log.error("source %s failed: %s", source.name, result.error)
+
+        def fetch(url: str, client=client) -> bytes:  # type: ignore[no-untyped-def]
+            data = client.get_bytes(url)
+            if data is None:
+                raise FeedError(f"{url}: empty response")
+            return data
+
+        report.documents += read_documents(rt.factory, source.name, fetch, now=now)
+    report.routed = route_pending(rt.factory, default_channel=rt.config.slack.channel, now=now)
+    return report
+
+
+def deliver(rt: Runtime, now: datetime) -> DeliveryReport:
+    render = make_renderer(now=now, tz=rt.config.reminders.timezone)
+    return deliver_pending(
+        rt.factory, rt.notifier, render, now=now, pace_seconds=rt.pace_seconds
+    )
+
+
+def poll_once(rt: Runtime, now: datetime) -> PollReport:
+    report = sync_all(rt, now)
+    report.delivery = deliver(rt, now)
+    d = report.delivery
+    log.info(
+        "delivered %d, retrying %d, parked %d, reconciled %d", d.sent, d.retried, d.parked, d.reconciled
+    )
+    return report

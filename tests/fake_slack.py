@@ -1,0 +1,176 @@
+"""A fake Slack Web API: a real HTTP server on 127.0.0.1 (port 0) that records every call.
+
+It answers the methods the bot uses, keeps posted messages per channel (with metadata, so
+conversations.history can be used to reconcile), and can be told to fail in the ways Slack
+does: 429 with Retry-After, 500, an error code, or a connection dropped after accepting.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    headers: dict[str, str]
+
+
+@dataclass
+class Fault:
+    """One injected failure for the next call of `method`."""
+
+    method: str
+    status: int = 200
+    error: str | None = None
+    retry_after: int | None = None
+    drop_after_accept: bool = False
+
+
+@dataclass
+class FakeSlack:
+    calls: list[Call] = field(default_factory=list)
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    faults: list[Fault] = field(default_factory=list)
+    responses: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ts = itertools.count(1)
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:  # noqa: N802
+                fake._handle(self)
+
+            def do_GET(self) -> None:  # noqa: N802
+                fake._handle(self)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host!s}:{port}/api/"
+
+    @property
+    def response_url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host!s}:{port}/response/hook"
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    # -- queries for tests ---------------------------------------------------------------
+
+    def posts(self, channel: str | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            return [
+                c.args
+                for c in self.calls
+                if c.method == "chat.postMessage" and (channel is None or c.args.get("channel") == channel)
+            ]
+
+    def stored(self, channel: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self.messages.get(channel, []))
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    # -- server --------------------------------------------------------------------------
+
+    def _read_args(self, handler: BaseHTTPRequestHandler) -> dict[str, Any]:
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        ctype = handler.headers.get("Content-Type") or ""
+        if "json" in ctype and raw:
+            return dict(json.loads(raw))
+        args: dict[str, Any] = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+        for key in ("blocks", "metadata"):
+            if isinstance(args.get(key), str):
+                args[key] = json.loads(args[key])
+        return args
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        path = handler.path.split("?", 1)[0]
+        args = self._read_args(handler)
+        if path.startswith("/response/"):
+            with self._lock:
+                self.responses.append(args)
+            self._send(handler, 200, {"ok": True})
+            return
+        method = path.rsplit("/", 1)[-1]
+        with self._lock:
+            self.calls.append(Call(method, args, dict(handler.headers.items())))
+            fault = next((f for f in self.faults if f.method == method), None)
+            if fault:
+                self.faults.remove(fault)
+        if fault and fault.drop_after_accept:
+            self._accept(method, args)
+            handler.close_connection = True
+            handler.connection.shutdown(2)
+            return
+        if fault and fault.status != 200:
+            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            error = "ratelimited" if fault.status == 429 else "internal_error"
+            self._send(handler, fault.status, {"ok": False, "error": error}, headers)
+            return
+        if fault and fault.error:
+            self._send(handler, 200, {"ok": False, "error": fault.error})
+            return
+        self._send(handler, 200, self._accept(method, args))
+
+    def _accept(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            if method == "auth.test":
+                return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "user": "anfragebot"}
+            if method == "chat.postMessage":
+                ts = f"{1700000000 + next(self._ts)}.000100"
+                msg = {"ts": ts, "text": args.get("text"), "blocks": args.get("blocks"),
+                       "metadata": args.get("metadata"), "thread_ts": args.get("thread_ts")}
+                self.messages.setdefault(str(args.get("channel")), []).append(msg)
+                return {"ok": True, "channel": args.get("channel"), "ts": ts, "message": msg}
+            if method == "chat.update":
+                for msg in self.messages.get(str(args.get("channel")), []):
+                    if msg["ts"] == args.get("ts"):
+                        msg.update(text=args.get("text"), blocks=args.get("blocks"))
+                        return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+                return {"ok": False, "error": "message_not_found"}
+            if method == "conversations.history":
+                msgs = [m for m in self.messages.get(str(args.get("channel")), [])
+                        if not m.get("thread_ts") or m["thread_ts"] == m["ts"]]
+                return {"ok": True, "messages": list(reversed(msgs)), "has_more": False}
+            if method == "conversations.replies":
+                msgs = [m for m in self.messages.get(str(args.get("channel")), [])]
+                return {"ok": True, "messages": msgs, "has_more": False}
+            return {"ok": True}
+
+    @staticmethod
+    def _send(handler: BaseHTTPRequestHandler, status: int, payload: dict[str, Any],
+              headers: dict[str, str] | None = None) -> None:
+        body = json.dumps(payload).encode()
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json; charset=utf-8")
+        handler.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            handler.send_header(k, v)
+        handler.end_headers()
+        handler.wfile.write(body)
