@@ -33,7 +33,15 @@ class Rendered:
     update_ts: str | None = None
 
 
+class NotReady(Exception):  # noqa: N818 - a signal, not an error
+    """Raised by a renderer when the message cannot be built yet (e.g. a thread reply whose
+    parent message has not been posted): the row is retried shortly, not parked."""
+
+
+# A renderer returns the message, None when there is nothing to send any more (the row is
+# parked with that reason), or raises NotReady.
 Render = Callable[[Session, Claimed], Rendered | None]
+NOT_READY_DELAY = timedelta(seconds=30)
 
 
 @dataclass
@@ -92,8 +100,14 @@ def _deliver_one(
     report: DeliveryReport,
 ) -> None:
     try:
-        with factory() as session:
-            rendered = render(session, item)
+        try:
+            with factory() as session:
+                rendered = render(session, item)
+        except NotReady as e:
+            with transaction(factory) as session:
+                mark_retry(session, item.id, error=f"not ready: {e}", at=now + NOT_READY_DELAY)
+            report.skipped += 1
+            return
         if rendered is None:
             with transaction(factory) as session:
                 mark_parked(session, item.id, reason="nothing to send (object no longer in store)")

@@ -110,7 +110,7 @@ class RvrFeed:
 
 def standard_rvr(base: str, today: date) -> RvrFeed:
     """14/1923 (the real text) plus other paper types and an older Anfrage; dates relative to
-    a `today` in early February 2025."""
+    a `today` around 10 January 2025."""
     feed = RvrFeed(base=base, today=today)
     kultur = feed.add_org(10, "Ausschuss für Kultur, Sport und Vielfalt")
     feed.add_org(11, "Verkehrsausschuss")
