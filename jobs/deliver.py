@@ -136,7 +136,7 @@ def _deliver_one(
 
 def _may_have_posted(item: Claimed) -> bool:
     # A rate-limited or refused attempt never reached the channel; anything else might have.
-    return item.attempts > 1 and not (item.last_error or "").startswith("rate limited")
+    return item.attempts > 1 and not (item.last_error or "").startswith(("rate limited", "not ready"))
 
 
 def _reconcile(notifier: Notifier, item: Claimed) -> Posted | None:
