@@ -14,9 +14,15 @@ _ANFRAGE = re.compile(r"anfrage", re.IGNORECASE)
 # "Fraktion Die Linke", "SPD-Fraktion", "Fraktion BÜNDNIS 90/DIE GRÜNEN", "FWV-Fraktion",
 # "Gruppe ..." (smaller groups file Anfragen too).
 _FACTION_PATTERNS = [
-    re.compile(r"\b(Fraktion(?:en)?\s+(?:der\s+|des\s+)?[A-ZÄÖÜ0-9][\w/ .&+-]{1,60}?)(?=[,;:)(]|\s+(?:und|vom|zum|zur|im|in|betr|betreffend|an|hier|zu)\b|\s*$|\s+-)", re.UNICODE),
+    re.compile(
+        r"\b(Fraktion(?:en)?\s+(?:der\s+|des\s+)?[A-ZÄÖÜ0-9][\w/ .&+-]{1,60}?)"
+        r"(?=[,;:)(]|\s+(?:und|vom|zum|zur|im|in|betr|betreffend|an|hier|zu)\b|\s*$|\s+-)",
+        re.UNICODE,
+    ),
     re.compile(r"\b([A-ZÄÖÜ][\w/+.&]{0,30}-Fraktion|[A-ZÄÖÜ0-9/+.&]{2,20} Fraktion)\b", re.UNICODE),
-    re.compile(r"\b(Gruppe\s+[A-ZÄÖÜ][\w/ .&+-]{1,40}?)(?=[,;:)(]|\s+(?:vom|zum|zur|im|in)\b|\s*$)"),
+    re.compile(
+        r"\b(Gruppe\s+[A-ZÄÖÜ][\w/ .&+-]{1,40}?)(?=[,;:)(]|\s+(?:vom|zum|zur|im|in)\b|\s*$)"
+    ),
 ]
 
 _REF_SPACES = re.compile(r"\s*/\s*")

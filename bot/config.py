@@ -76,14 +76,15 @@ def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 
 
 def _typed(table: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    name = f"{where}.{key}" if where else key
     value = table.get(key)
     if value is None:
         return None
     # bool is an int in Python; a number key must not accept `true`.
     if isinstance(value, bool) and kind in (int, float, (int, float)):
-        raise ConfigError(f"{where}.{key}: expected a number, got {value!r}")
+        raise ConfigError(f"{name}: expected a number, got {value!r}")
     if not isinstance(value, kind):
-        raise ConfigError(f"{where}.{key}: expected {_kind_name(kind)}, got {value!r}")
+        raise ConfigError(f"{name}: expected {_kind_name(kind)}, got {value!r}")
     return value
 
 
@@ -150,7 +151,7 @@ def _reminders(data: Mapping[str, Any]) -> RemindersConfig:
     table = _table(data, "reminders")
     raw_leads = table.get("lead_times", ["2d"])
     if not isinstance(raw_leads, list):
-        raise ConfigError("reminders.lead_times: expected a list like [\"2d\"]")
+        raise ConfigError('reminders.lead_times: expected a list like ["2d"]')
     leads = tuple(parse_duration(v, "reminders.lead_times") for v in raw_leads)
     tz_name = _typed(table, "timezone", str, "reminders") or "Europe/Berlin"
     try:
@@ -164,10 +165,10 @@ def _reminders(data: Mapping[str, Any]) -> RemindersConfig:
 def config_from_dict(data: Mapping[str, Any], environ: Mapping[str, str]) -> Config:
     db = _table(data, "database")
     url = environ.get("DATABASE_URL") or _typed(db, "url", str, "database") or DEFAULT_DATABASE_URL
-    poll = _typed(data, "poll_minutes", int, "config")
+    poll = _typed(data, "poll_minutes", int, "")
     if poll is not None and poll < 1:
         raise ConfigError("poll_minutes: must be >= 1")
-    level = _typed(data, "log_level", str, "config") or "INFO"
+    level = _typed(data, "log_level", str, "") or "INFO"
     return Config(
         database_url=url,
         sources=_sources(data),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import datetime as dt
 from datetime import date, datetime
 
 
@@ -143,7 +144,7 @@ class AnfrageView:
     web: str | None
     document_url: str | None
     deleted: bool = False
-    answered_on: date | None = None
+    answered_on: dt.date | None = None
     answer_url: str | None = None
     document_note: str | None = None
     extra: dict[str, str] = field(default_factory=dict)

@@ -22,17 +22,27 @@ def print_status(rt: Runtime, now: datetime, out: TextIO) -> None:
         print("Quellen:", file=out)
         for src in session.scalars(select(Source).order_by(Source.name)).all():
             print(f"  {src.name}: letzter Erfolg {show(src.last_success_at)}", file=out)
-            if src.last_error and (not src.last_success_at or (src.last_error_at or now) > src.last_success_at):
+            if src.last_error and (
+                not src.last_success_at or (src.last_error_at or now) > src.last_success_at
+            ):
                 print(f"    letzter Fehler {show(src.last_error_at)}: {src.last_error}", file=out)
         papers = session.scalar(select(func.count()).select_from(PaperRow)) or 0
-        anfragen = session.scalar(select(func.count()).select_from(PaperRow).where(PaperRow.is_anfrage.is_(True))) or 0
+        anfragen = (
+            session.scalar(
+                select(func.count()).select_from(PaperRow).where(PaperRow.is_anfrage.is_(True))
+            )
+            or 0
+        )
         print(f"Vorlagen: {papers}, davon Anfragen: {anfragen}", file=out)
         c = counts(session)
+        waiting = c.get("pending", 0) + c.get("sending", 0)
         print(
-            f"Zustellungen: {c.get('sent', 0)} gesendet, {c.get('pending', 0) + c.get('sending', 0)} "
+            f"Zustellungen: {c.get('sent', 0)} gesendet, {waiting} "
             f"ausstehend, {c.get('parked', 0)} geparkt",
             file=out,
         )
-        for d in session.scalars(select(Delivery).where(Delivery.status == "parked").order_by(Delivery.id)).all():
+        for d in session.scalars(
+            select(Delivery).where(Delivery.status == "parked").order_by(Delivery.id)
+        ).all():
             print(f"  geparkt: {d.kind} {d.key} → {d.channel}: {d.last_error}", file=out)
     print(f"Nächster Abruf: alle {rt.config.poll_minutes} Minuten (anfragebot run)", file=out)

@@ -30,12 +30,16 @@ def _document_settled(session: Session, paper: PaperRow, now: datetime) -> bool:
     return now - paper.first_seen_at > DOCUMENT_PATIENCE
 
 
-def route_pending(factory: sessionmaker[Session], *, default_channel: str | None, now: datetime) -> int:
+def route_pending(
+    factory: sessionmaker[Session], *, default_channel: str | None, now: datetime
+) -> int:
     """Turn pending papers into one delivery per matching channel; returns deliveries added."""
     added = 0
     with factory() as session:
         ids = session.scalars(
-            select(PaperRow.id).where(PaperRow.announce_state == "pending").order_by(PaperRow.date, PaperRow.id)
+            select(PaperRow.id)
+            .where(PaperRow.announce_state == "pending")
+            .order_by(PaperRow.date, PaperRow.id)
         ).all()
     for paper_id in ids:
         with transaction(factory) as session:
@@ -49,7 +53,12 @@ def route_pending(factory: sessionmaker[Session], *, default_channel: str | None
                 continue
             for channel in channels_for(session, view, paper.source, default_channel):
                 added += enqueue(
-                    session, kind="announce", channel=channel, key=paper_id, paper_id=paper_id, now=now
+                    session,
+                    kind="announce",
+                    channel=channel,
+                    key=paper_id,
+                    paper_id=paper_id,
+                    now=now,
                 )
             paper.announce_state = "routed"
     return added

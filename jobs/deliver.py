@@ -136,7 +136,9 @@ def _deliver_one(
 
 def _may_have_posted(item: Claimed) -> bool:
     # A rate-limited or refused attempt never reached the channel; anything else might have.
-    return item.attempts > 1 and not (item.last_error or "").startswith(("rate limited", "not ready"))
+    return item.attempts > 1 and not (item.last_error or "").startswith(
+        ("rate limited", "not ready")
+    )
 
 
 def _reconcile(notifier: Notifier, item: Claimed) -> Posted | None:
@@ -145,7 +147,11 @@ def _reconcile(notifier: Notifier, item: Claimed) -> Posted | None:
 
 
 def _record_failure(
-    factory: sessionmaker[Session], item: Claimed, e: DeliveryError, now: datetime, report: DeliveryReport
+    factory: sessionmaker[Session],
+    item: Claimed,
+    e: DeliveryError,
+    now: datetime,
+    report: DeliveryReport,
 ) -> None:
     with transaction(factory) as session:
         if e.permanent:
@@ -162,4 +168,10 @@ def _record_failure(
         mark_retry(session, item.id, error=error, at=now + delay)
         report.retried += 1
         report.errors.append(e.reason)
-        log.warning("delivery %s to %s failed, retrying in %ss: %s", message_key(item), item.channel, int(delay.total_seconds()), e.reason)
+        log.warning(
+            "delivery %s to %s failed, retrying in %ss: %s",
+            message_key(item),
+            item.channel,
+            int(delay.total_seconds()),
+            e.reason,
+        )

@@ -55,9 +55,19 @@ def read_documents(
             if file is None:
                 continue
             previous = session.get(DocumentRow, file.id)
-            snapshot = (file.id, file.version_key, file.text, file.mime_type, file.access_url or file.download_url)
+            snapshot = (
+                file.id,
+                file.version_key,
+                file.text,
+                file.mime_type,
+                file.access_url or file.download_url,
+            )
         file_id, version_key, feed_text, mime, url = snapshot
-        if previous is not None and previous.version_key == version_key and previous.status != "error":
+        if (
+            previous is not None
+            and previous.version_key == version_key
+            and previous.status != "error"
+        ):
             continue
         data: bytes | None = None
         fetch_error = None
@@ -70,7 +80,9 @@ def read_documents(
         status, error = result.status, result.error
         if fetch_error and result.parsed is None:
             status, error = "error", fetch_error
-        attempts = (previous.attempts if previous and previous.version_key == version_key else 0) + 1
+        attempts = (
+            previous.attempts if previous and previous.version_key == version_key else 0
+        ) + 1
         if status == "error":
             log.warning("document %s of %s: %s (attempt %d)", url, paper_id, error, attempts)
         with transaction(factory) as session:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.errors import FeedError
+from bot.feed.client import OParlClient
 from bot.runtime import Runtime
 from jobs.announce import route_pending
 from jobs.deliver import DeliveryReport, deliver_pending
@@ -47,8 +48,8 @@ def sync_all(rt: Runtime, now: datetime) -> PollReport:
         else:
             log.error("source %s failed: %s", source.name, result.error)
 
-        def fetch(url: str, client=client) -> bytes:  # type: ignore[no-untyped-def]
-            data = client.get_bytes(url)
+        def fetch(url: str, client: OParlClient = client) -> bytes:
+            data: bytes | None = client.get_bytes(url)
             if data is None:
                 raise FeedError(f"{url}: empty response")
             return data

@@ -78,7 +78,9 @@ def sync_source(
             for raw_body in page.items:
                 if raw_body.get("deleted"):
                     continue
-                _sync_body(client, factory, source.name, parse_body(raw_body), policy, report, clock)
+                _sync_body(
+                    client, factory, source.name, parse_body(raw_body), policy, report, clock
+                )
     except FeedError as e:
         report.ok = False
         report.error = str(e)

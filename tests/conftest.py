@@ -11,8 +11,8 @@ import pytest
 
 from bot.demo.server import FeedServer
 from tests.fake_slack import FakeSlack
-
 from tests.paths import ROOT, SHARED  # noqa: E402,F401
+
 PG_URL = os.environ.get(
     "ANFRAGEBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -22,7 +22,13 @@ PG_REQUIRED = os.environ.get("ANFRAGEBOT_REQUIRE_POSTGRES") == "1"
 for _var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
     os.environ.pop(_var, None)
 os.environ["NO_PROXY"] = "127.0.0.1,localhost"
-for _var in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "DATABASE_URL", "SLACK_API_URL"):
+for _var in (
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "DATABASE_URL",
+    "SLACK_API_URL",
+):
     os.environ.pop(_var, None)
 
 

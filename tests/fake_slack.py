@@ -84,7 +84,8 @@ class FakeSlack:
             return [
                 c.args
                 for c in self.calls
-                if c.method == "chat.postMessage" and (channel is None or c.args.get("channel") == channel)
+                if c.method == "chat.postMessage"
+                and (channel is None or c.args.get("channel") == channel)
             ]
 
     def stored(self, channel: str) -> list[dict[str, Any]]:
@@ -129,7 +130,9 @@ class FakeSlack:
             handler.connection.shutdown(2)
             return
         if fault and fault.status != 200:
-            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            headers = (
+                {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            )
             error = "ratelimited" if fault.status == 429 else "internal_error"
             self._send(handler, fault.status, {"ok": False, "error": error}, headers)
             return
@@ -141,11 +144,22 @@ class FakeSlack:
     def _accept(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
             if method == "auth.test":
-                return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "user": "anfragebot"}
+                return {
+                    "ok": True,
+                    "user_id": "UBOT",
+                    "bot_id": "BBOT",
+                    "team_id": "T1",
+                    "user": "anfragebot",
+                }
             if method == "chat.postMessage":
                 ts = f"{1700000000 + next(self._ts)}.000100"
-                msg = {"ts": ts, "text": args.get("text"), "blocks": args.get("blocks"),
-                       "metadata": args.get("metadata"), "thread_ts": args.get("thread_ts")}
+                msg = {
+                    "ts": ts,
+                    "text": args.get("text"),
+                    "blocks": args.get("blocks"),
+                    "metadata": args.get("metadata"),
+                    "thread_ts": args.get("thread_ts"),
+                }
                 self.messages.setdefault(str(args.get("channel")), []).append(msg)
                 return {"ok": True, "channel": args.get("channel"), "ts": ts, "message": msg}
             if method == "chat.update":
@@ -155,8 +169,11 @@ class FakeSlack:
                         return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
                 return {"ok": False, "error": "message_not_found"}
             if method == "conversations.history":
-                msgs = [m for m in self.messages.get(str(args.get("channel")), [])
-                        if not m.get("thread_ts") or m["thread_ts"] == m["ts"]]
+                msgs = [
+                    m
+                    for m in self.messages.get(str(args.get("channel")), [])
+                    if not m.get("thread_ts") or m["thread_ts"] == m["ts"]
+                ]
                 return {"ok": True, "messages": list(reversed(msgs)), "has_more": False}
             if method == "conversations.replies":
                 msgs = [m for m in self.messages.get(str(args.get("channel")), [])]
@@ -164,8 +181,12 @@ class FakeSlack:
             return {"ok": True}
 
     @staticmethod
-    def _send(handler: BaseHTTPRequestHandler, status: int, payload: dict[str, Any],
-              headers: dict[str, str] | None = None) -> None:
+    def _send(
+        handler: BaseHTTPRequestHandler,
+        status: int,
+        payload: dict[str, Any],
+        headers: dict[str, str] | None = None,
+    ) -> None:
         body = json.dumps(payload).encode()
         handler.send_response(status)
         handler.send_header("Content-Type", "application/json; charset=utf-8")

@@ -16,7 +16,9 @@ from typing import Any
 from tests.paths import SHARED
 
 T = "https://schema.oparl.org/1.0/"
-RVR_TEXT = (SHARED / "anfrage-texts" / "rvr-14-1923_fraktionsanfrage.txt").read_text(encoding="utf-8")
+RVR_TEXT = (SHARED / "anfrage-texts" / "rvr-14-1923_fraktionsanfrage.txt").read_text(
+    encoding="utf-8"
+)
 
 
 @dataclass
@@ -44,40 +46,98 @@ class RvrFeed:
         return f"{self.today.isoformat()}T05:00:00+01:00"
 
     def obj(self, kind: str, oid: str, **fields: Any) -> dict[str, Any]:
-        return {"id": oid, "type": T + kind, "created": self.stamp(), "modified": self.stamp(), **fields}
+        return {
+            "id": oid,
+            "type": T + kind,
+            "created": self.stamp(),
+            "modified": self.stamp(),
+            **fields,
+        }
 
     def add_org(self, num: int, name: str, kind: str = "Gremium") -> str:
         oid = f"{self.body}/organization/{num}"
         self.organizations.append(self.obj("Organization", oid, name=name, organizationType=kind))
         return oid
 
-    def add_meeting(self, num: int, org: str, start: str, *, items: list[dict[str, Any]] | None = None,
-                    **extra: Any) -> str:
+    def add_meeting(
+        self,
+        num: int,
+        org: str,
+        start: str,
+        *,
+        items: list[dict[str, Any]] | None = None,
+        **extra: Any,
+    ) -> str:
         mid = f"{self.body}/meeting/{num}"
-        self.meetings.append(self.obj("Meeting", mid, name=f"Sitzung {num}", start=start,
-                                      organization=[org], agendaItem=items or [], **extra))
+        self.meetings.append(
+            self.obj(
+                "Meeting",
+                mid,
+                name=f"Sitzung {num}",
+                start=start,
+                organization=[org],
+                agendaItem=items or [],
+                **extra,
+            )
+        )
         return mid
 
-    def add_paper(self, num: int, reference: str, name: str, paper_type: str, day: str,
-                  text: str | None = None, **extra: Any) -> str:
+    def add_paper(
+        self,
+        num: int,
+        reference: str,
+        name: str,
+        paper_type: str,
+        day: str,
+        text: str | None = None,
+        **extra: Any,
+    ) -> str:
         pid = f"{self.body}/paper/{num}"
-        file = self.obj("File", f"{self.body}/file/{num}", name=f"{paper_type} {reference}",
-                        mimeType="application/pdf", accessUrl=f"{self.base}/files/{num}.pdf")
+        file = self.obj(
+            "File",
+            f"{self.body}/file/{num}",
+            name=f"{paper_type} {reference}",
+            mimeType="application/pdf",
+            accessUrl=f"{self.base}/files/{num}.pdf",
+        )
         if text is not None:
             file["text"] = text
-        self.papers.append(self.obj("Paper", pid, body=self.body, name=name, reference=reference,
-                                    paperType=paper_type, date=day, web=f"{self.base}/vorgang/{num}",
-                                    mainFile=file, **extra))
+        self.papers.append(
+            self.obj(
+                "Paper",
+                pid,
+                body=self.body,
+                name=name,
+                reference=reference,
+                paperType=paper_type,
+                date=day,
+                web=f"{self.base}/vorgang/{num}",
+                mainFile=file,
+                **extra,
+            )
+        )
         return pid
 
     def routes(self) -> dict[str, bytes]:
         out: dict[str, bytes] = {
-            "/oparl/system": json.dumps({"id": self.system_url, "type": T + "System",
-                                         "oparlVersion": T, "body": f"{self.root}/body"}).encode(),
+            "/oparl/system": json.dumps(
+                {
+                    "id": self.system_url,
+                    "type": T + "System",
+                    "oparlVersion": T,
+                    "body": f"{self.root}/body",
+                }
+            ).encode(),
         }
-        body = self.obj("Body", self.body, name="Regionalverband Ruhr", shortName="RVR",
-                        paper=f"{self.body}/paper", meeting=f"{self.body}/meeting",
-                        organization=f"{self.body}/organization")
+        body = self.obj(
+            "Body",
+            self.body,
+            name="Regionalverband Ruhr",
+            shortName="RVR",
+            paper=f"{self.body}/paper",
+            meeting=f"{self.body}/meeting",
+            organization=f"{self.body}/organization",
+        )
         out.update(self._list("/oparl/body", [body]))
         out.update(self._list("/oparl/body/1/organization", self.organizations))
         out.update(self._list("/oparl/body/1/meeting", self.meetings))
@@ -86,7 +146,9 @@ class RvrFeed:
 
     def _list(self, path: str, items: list[dict[str, Any]]) -> dict[str, bytes]:
         """Oldest first, `page_size` per page, `links.first/last/next/prev` like more! rubin."""
-        pages = [items[i : i + self.page_size] for i in range(0, len(items), self.page_size)] or [[]]
+        pages = [items[i : i + self.page_size] for i in range(0, len(items), self.page_size)] or [
+            []
+        ]
         n = len(pages)
 
         def url(k: int) -> str:
@@ -99,9 +161,18 @@ class RvrFeed:
                 links["next"] = url(k + 1)
             if k > 1:
                 links["prev"] = url(k - 1)
-            page = json.dumps({"data": chunk, "links": links,
-                               "pagination": {"totalElements": len(items), "currentPage": k,
-                                              "totalPages": n, "elementsPerPage": self.page_size}}).encode()
+            page = json.dumps(
+                {
+                    "data": chunk,
+                    "links": links,
+                    "pagination": {
+                        "totalElements": len(items),
+                        "currentPage": k,
+                        "totalPages": n,
+                        "elementsPerPage": self.page_size,
+                    },
+                }
+            ).encode()
             out[f"{path}?page={k}"] = page
             if k == 1:
                 out[path] = page
@@ -116,22 +187,55 @@ def standard_rvr(base: str, today: date) -> RvrFeed:
     feed.add_org(11, "Verkehrsausschuss")
     feed.add_org(90, "Fraktion Die Linke", kind="Fraktion")
     meeting = feed.add_meeting(
-        501, kultur, "2025-02-06T15:00:00+01:00",
-        items=[feed.obj("AgendaItem", f"{feed.body}/agendaitem/7001", number="12",
-                        name="Zusammenarbeit der Kommunalen Integrationszentren im Ruhrgebiet")],
-        location={"id": f"{feed.body}/location/1", "type": T + "Location",
-                  "description": "Haus des Ruhrgebiets, Essen"},
+        501,
+        kultur,
+        "2025-02-06T15:00:00+01:00",
+        items=[
+            feed.obj(
+                "AgendaItem",
+                f"{feed.body}/agendaitem/7001",
+                number="12",
+                name="Zusammenarbeit der Kommunalen Integrationszentren im Ruhrgebiet",
+            )
+        ],
+        location={
+            "id": f"{feed.body}/location/1",
+            "type": T + "Location",
+            "description": "Haus des Ruhrgebiets, Essen",
+        },
     )
-    feed.add_paper(1800, "14/1800", "Alte Anfrage zur Emscher", "Fraktionsanfrage", "2024-06-01",
-                   text="Fraktionsanfrage Fraktion Die Linke\n\n1. Wie steht es um die Emscher?\n")
+    feed.add_paper(
+        1800,
+        "14/1800",
+        "Alte Anfrage zur Emscher",
+        "Fraktionsanfrage",
+        "2024-06-01",
+        text="Fraktionsanfrage Fraktion Die Linke\n\n1. Wie steht es um die Emscher?\n",
+    )
     feed.add_paper(1900, "14/1900", "Haushalt 2025", "Beschlussvorlage", "2025-01-02")
     feed.add_paper(
-        1923, "14 / 1923", "Zusammenarbeit der Kommunalen Integrationszentren im Ruhrgebiet",
-        "Fraktionsanfrage", "2025-01-06", text=RVR_TEXT,
-        consultation=[feed.obj("Consultation", f"{feed.body}/consultation/9001", meeting=meeting,
-                               agendaItem=f"{feed.body}/agendaitem/7001", organization=[kultur],
-                               role="zur Kenntnis")],
+        1923,
+        "14 / 1923",
+        "Zusammenarbeit der Kommunalen Integrationszentren im Ruhrgebiet",
+        "Fraktionsanfrage",
+        "2025-01-06",
+        text=RVR_TEXT,
+        consultation=[
+            feed.obj(
+                "Consultation",
+                f"{feed.body}/consultation/9001",
+                meeting=meeting,
+                agendaItem=f"{feed.body}/agendaitem/7001",
+                organization=[kultur],
+                role="zur Kenntnis",
+            )
+        ],
     )
-    feed.add_paper(1930, "14/1930", "Beantwortung der Anfrage 14/1800", "Beantwortung einer Anfrage",
-                   "2025-01-08")
+    feed.add_paper(
+        1930,
+        "14/1930",
+        "Beantwortung der Anfrage 14/1800",
+        "Beantwortung einer Anfrage",
+        "2025-01-08",
+    )
     return feed

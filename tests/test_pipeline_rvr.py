@@ -23,7 +23,9 @@ def _blocks_text(post: dict) -> str:
     return "\n".join(parts)
 
 
-def test_announces_each_anfrage_once_with_all_fields(db_url: str, feed: FeedServer, slack: FakeSlack) -> None:
+def test_announces_each_anfrage_once_with_all_fields(
+    db_url: str, feed: FeedServer, slack: FakeSlack
+) -> None:
     rvr = standard_rvr(feed.base_url, date(2025, 1, 10))
     feed.routes.update(rvr.routes())
     rt = make_runtime(make_config(db_url, rvr.system_url, slack_url=slack.base_url))
@@ -31,7 +33,8 @@ def test_announces_each_anfrage_once_with_all_fields(db_url: str, feed: FeedServ
         report = poll_once(rt, at(NOW))
         assert report.sources[0].ok, report.sources[0].error
         posts = slack.posts()
-        # 14/1923 is recent; 14/1800 is older than 14 days on the first sync; the rest are no Anfragen.
+        # 14/1923 is recent; 14/1800 is older than 14 days on the first sync;
+        # the rest are no Anfragen.
         assert len(posts) == 1
         post = posts[0]
         assert post["channel"] == "C0123456789"
@@ -59,10 +62,21 @@ def test_announces_each_anfrage_once_with_all_fields(db_url: str, feed: FeedServ
         assert len(slack.posts()) == 1
 
         # A paper added afterwards is announced on the next poll, even an old-dated one.
-        rvr.add_paper(1950, "14/1950", "Anfrage zu Radwegen am Emscher-Radweg", "Anfrage", "2024-12-01",
-                      text="Anfrage der SPD-Fraktion\n\n1. Wann wird der Radweg saniert?\n")
-        rvr.add_paper(1951, "14/1951", "Beantwortung der Anfrage 14/1923", "Beantwortung einer Anfrage",
-                      "2025-01-11")
+        rvr.add_paper(
+            1950,
+            "14/1950",
+            "Anfrage zu Radwegen am Emscher-Radweg",
+            "Anfrage",
+            "2024-12-01",
+            text="Anfrage der SPD-Fraktion\n\n1. Wann wird der Radweg saniert?\n",
+        )
+        rvr.add_paper(
+            1951,
+            "14/1951",
+            "Beantwortung der Anfrage 14/1923",
+            "Beantwortung einer Anfrage",
+            "2025-01-11",
+        )
         feed.routes.update(rvr.routes())
         poll_once(rt, at("2025-01-10T09:30:00+01:00"))
         posts = slack.posts()
@@ -72,7 +86,9 @@ def test_announces_each_anfrage_once_with_all_fields(db_url: str, feed: FeedServ
         rt.close()
 
 
-def test_a_restarted_bot_posts_nothing_again(sqlite_url: str, feed: FeedServer, slack: FakeSlack) -> None:
+def test_a_restarted_bot_posts_nothing_again(
+    sqlite_url: str, feed: FeedServer, slack: FakeSlack
+) -> None:
     rvr = standard_rvr(feed.base_url, date(2025, 1, 10))
     feed.routes.update(rvr.routes())
     config = make_config(sqlite_url, rvr.system_url, slack_url=slack.base_url)
@@ -85,9 +101,14 @@ def test_a_restarted_bot_posts_nothing_again(sqlite_url: str, feed: FeedServer, 
 
 def test_escapes_council_text(sqlite_url: str, feed: FeedServer, slack: FakeSlack) -> None:
     rvr = standard_rvr(feed.base_url, date(2025, 1, 10))
-    rvr.add_paper(1960, "14/1960", "Anfrage <!channel> & <https://evil.example|Klick> <@U123>",
-                  "Fraktionsanfrage", "2025-01-09",
-                  text="Fraktionsanfrage Fraktion Die Linke\n\n1. Ist <!here> gefährlich & teuer?\n")
+    rvr.add_paper(
+        1960,
+        "14/1960",
+        "Anfrage <!channel> & <https://evil.example|Klick> <@U123>",
+        "Fraktionsanfrage",
+        "2025-01-09",
+        text="Fraktionsanfrage Fraktion Die Linke\n\n1. Ist <!here> gefährlich & teuer?\n",
+    )
     feed.routes.update(rvr.routes())
     rt = make_runtime(make_config(sqlite_url, rvr.system_url, slack_url=slack.base_url))
     try:

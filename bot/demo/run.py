@@ -21,8 +21,11 @@ def run_demo(out: TextIO) -> int:
         server.routes.update(build_routes(server.base_url, now.date()))
         config = Config(
             database_url=f"sqlite:///{Path(tmp) / 'demo.db'}",
-            sources=(SourceConfig(name="demo-rvr", url=f"{server.base_url}/oparl/system",
-                                  requests_per_second=0),),
+            sources=(
+                SourceConfig(
+                    name="demo-rvr", url=f"{server.base_url}/oparl/system", requests_per_second=0
+                ),
+            ),
             slack=SlackConfig(channel="#anfragen-demo"),
         )
         print(f"Demo: Beispiel-Ratsinformationssystem auf {server.base_url}/oparl/system", file=out)

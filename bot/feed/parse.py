@@ -170,7 +170,8 @@ def parse_meeting(raw: Raw) -> Meeting:
     if start and end and end < start:
         end = None  # Somacos: `end` before `start` means "unknown".
     items = tuple(
-        a for a in (parse_agenda_item(v, i) for i, v in enumerate(as_list(raw.get("agendaItem"))))
+        a
+        for a in (parse_agenda_item(v, i) for i, v in enumerate(as_list(raw.get("agendaItem"))))
         if a
     )
     state = (_str(raw.get("meetingState")) or "").lower()

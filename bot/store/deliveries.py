@@ -91,7 +91,9 @@ def claim(factory: sessionmaker[Session], now: datetime, limit: int = 500) -> li
         return claimed
 
 
-def mark_sent(session: Session, delivery_id: int, *, ts: str, thread_ts: str | None, now: datetime) -> None:
+def mark_sent(
+    session: Session, delivery_id: int, *, ts: str, thread_ts: str | None, now: datetime
+) -> None:
     session.execute(
         update(Delivery)
         .where(Delivery.id == delivery_id)

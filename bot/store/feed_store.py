@@ -66,7 +66,7 @@ def save_body(session: Session, source: str, body: Body) -> None:
 
 
 def save_organizations(session: Session, source: str, orgs: Sequence[Organization]) -> None:
-    rows = {
+    rows: dict[str, dict[str, Any]] = {
         o.id: {
             "id": o.id,
             "source": source,
@@ -100,6 +100,11 @@ def save_meetings(session: Session, source: str, meetings: Sequence[Meeting]) ->
     )
     gone = [m.id for m in by_id.values() if m.deleted]
     _mark_deleted(session, MeetingRow, [i for i in gone if i in known])
+    upsert(
+        session,
+        MeetingRow.__table__,  # type: ignore[arg-type]
+        [{"id": i, "source": source, "deleted": True} for i in gone if i not in known],
+    )
     stats.deleted = len(gone)
     changed = [
         m
@@ -173,6 +178,22 @@ def save_papers(
     gone = [p for p in by_id.values() if p.deleted]
     stats.deleted = len(gone)
     _mark_deleted(session, PaperRow, [p.id for p in gone if p.id in known])
+    # A tombstone for a deleted paper we never saw: it counts, and is never announced.
+    upsert(
+        session,
+        PaperRow.__table__,  # type: ignore[arg-type]
+        [
+            {
+                "id": p.id,
+                "source": source,
+                "deleted": True,
+                "first_seen_at": policy.now,
+                "updated_at": policy.now,
+            }
+            for p in gone
+            if p.id not in known
+        ],
+    )
     changed = [
         p
         for p in by_id.values()
@@ -186,17 +207,12 @@ def save_papers(
     ]
     stats.unchanged = len(by_id) - len(changed) - len(gone)
     org_ids = {o for p in changed for o in p.originator_organization_ids}
-    org_names = (
-        dict(
-            session.execute(
-                select(OrganizationRow.id, OrganizationRow.name).where(
-                    OrganizationRow.id.in_(org_ids)
-                )
-            ).all()
-        )
-        if org_ids
-        else {}
-    )
+    org_names: dict[str, str] = {}
+    if org_ids:
+        found = session.execute(
+            select(OrganizationRow.id, OrganizationRow.name).where(OrganizationRow.id.in_(org_ids))
+        ).all()
+        org_names = {oid: name for oid, name in found if name}
     rows = []
     for p in changed:
         new = p.id not in known
@@ -222,9 +238,7 @@ def save_papers(
                 "originator_organization_ids": list(p.originator_organization_ids),
                 "related_paper_ids": list(
                     dict.fromkeys(
-                        p.related_paper_ids
-                        + p.superordinated_paper_ids
-                        + p.subordinated_paper_ids
+                        p.related_paper_ids + p.superordinated_paper_ids + p.subordinated_paper_ids
                     )
                 ),
                 "is_anfrage": anfrage,

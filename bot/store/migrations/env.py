@@ -10,7 +10,9 @@ connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only used by `alembic revision --autogenerate`
     from sqlalchemy import create_engine
 
-    connection = create_engine(context.config.get_main_option("sqlalchemy.url") or "sqlite://").connect()
+    connection = create_engine(
+        context.config.get_main_option("sqlalchemy.url") or "sqlite://"
+    ).connect()
 
 context.configure(
     connection=connection,

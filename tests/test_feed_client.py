@@ -1,0 +1,138 @@
+"""The OParl client against a real local server that misbehaves like real council servers."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from bot.demo.server import FeedServer, Reply
+from bot.errors import FeedError
+from bot.feed.client import OParlClient, format_since
+from bot.feed.parse import parse_meeting, parse_paper
+from tests.helpers import at
+
+
+def client(**kw: object) -> OParlClient:
+    http = httpx.Client(timeout=httpx.Timeout(2.0), trust_env=False)
+    return OParlClient(http, requests_per_second=0, backoff_seconds=0.01, **kw)  # type: ignore[arg-type]
+
+
+def page(ids: list[str], next_url: str | None = None) -> bytes:
+    links = {"next": next_url} if next_url else {}
+    return json.dumps({"data": [{"id": i, "type": "x"} for i in ids], "links": links}).encode()
+
+
+def test_retries_5xx_then_succeeds(feed: FeedServer) -> None:
+    failures = iter([Reply(status=500), Reply(status=503)])
+    feed.hook = lambda path: next(failures, None)
+    feed.routes["/obj"] = b'{"id": "a", "type": "t"}'
+    c = client()
+    assert c.get_object(f"{feed.base_url}/obj")["id"] == "a"
+    assert c.requests == 3
+
+
+def test_gives_up_after_bounded_retries(feed: FeedServer) -> None:
+    feed.hook = lambda path: Reply(status=500)
+    with pytest.raises(FeedError, match="HTTP 500 after 4 attempts"):
+        client().get_object(f"{feed.base_url}/obj")
+    assert len(feed.requests) == 4
+
+
+def test_timeout_is_a_feed_error(feed: FeedServer) -> None:
+    feed.hook = lambda path: Reply(body=b"{}", delay=1.5)
+    c = OParlClient(
+        httpx.Client(timeout=0.3, trust_env=False),
+        requests_per_second=0,
+        max_retries=1,
+        backoff_seconds=0.01,
+    )
+    with pytest.raises(FeedError, match="ReadTimeout"):
+        c.get_object(f"{feed.base_url}/slow")
+
+
+def test_control_characters_in_json_are_tolerated(feed: FeedServer) -> None:
+    feed.routes["/p"] = b'{"id": "p1", "type": "t", "name": "Zeile\x01eins\x0bzwei"}'
+    assert "eins" in client().get_object(f"{feed.base_url}/p")["name"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"<html><body>Wartung</body></html>", "HTML instead of JSON"),
+        (
+            b'{"type": "https://schema.oparl.org/1.0/Error", "message": "OParl is not active."}',
+            "OParl is not active",
+        ),
+        (b'{"data": [', "invalid JSON"),
+    ],
+)
+def test_broken_answers_name_the_reason(feed: FeedServer, body: bytes, message: str) -> None:
+    feed.routes["/x"] = body
+    with pytest.raises(FeedError, match=message):
+        client().get_object(f"{feed.base_url}/x")
+
+
+def test_follows_next_and_stops_on_loops(feed: FeedServer) -> None:
+    base = feed.base_url
+    feed.routes["/l"] = page(["1", "2"], f"{base}/l?page=2")
+    feed.routes["/l?page=2"] = page(["3"], f"{base}/l?page=3")
+    feed.routes["/l?page=3"] = page(["4"], f"{base}/l?page=2")  # loops back
+    ids = [i["id"] for p in client().pages(f"{base}/l") for i in p.items]
+    assert ids == ["1", "2", "3", "4"]
+
+
+def test_same_page_for_every_page_number_stops(feed: FeedServer) -> None:
+    base = feed.base_url
+    for k in range(1, 50):
+        feed.routes[f"/l?page={k}"] = page(["a", "b"], f"{base}/l?page={k + 1}")
+    pages = list(client().pages(f"{base}/l?page=1"))
+    assert len(pages) == 1
+
+
+def test_empty_filtered_list_404_is_empty(feed: FeedServer) -> None:
+    feed.hook = lambda path: Reply(status=404)
+    since = format_since(at("2024-05-01T10:00:00.123456+02:00"))
+    assert since == "2024-05-01T08:00:00Z"
+    assert list(client().pages(f"{feed.base_url}/l", {"modified_since": since})) == []
+    assert feed.requests == ["/l?modified_since=2024-05-01T08:00:00Z"]
+
+
+def test_unfiltered_404_is_an_error(feed: FeedServer) -> None:
+    with pytest.raises(FeedError, match="HTTP 404"):
+        list(client().pages(f"{feed.base_url}/missing"))
+
+
+def test_rate_limit_spaces_requests() -> None:
+    slept: list[float] = []
+    ticks = iter([0.0, 0.0, 0.0])
+    from bot.feed.client import Throttle
+
+    t = Throttle(2.0, clock=lambda: next(ticks), sleep=slept.append)
+    t.wait()
+    t.wait()
+    t.wait()
+    assert slept == [0.5, 1.0]
+
+
+def test_vendor_quirks_in_objects() -> None:
+    paper = parse_paper(
+        {
+            "id": "p",
+            "name": "N/A",
+            "reference": " ",
+            "paperType": "Anfrage",
+            "auxiliaryFile": {"id": "f", "accessUrl": "http://x/f.pdf"},  # object instead of list
+            "consultation": [{"meeting": "m", "organization": "o"}],  # no role (SD.NET)
+            "date": "2025-01-06",
+        }
+    )
+    assert paper.name is None and paper.reference is None
+    assert [f.id for f in paper.auxiliary_files] == ["f"]
+    assert paper.consultations[0].role is None and paper.consultations[0].organization_ids == ("o",)
+    meeting = parse_meeting(
+        {"id": "m", "start": "2026-09-23T19:00:00+02:00", "end": "2026-09-23T00:00:00+02:00"}
+    )
+    assert meeting.end is None  # end before start means unknown
+    assert meeting.start == at("2026-09-23T17:00:00+00:00")
