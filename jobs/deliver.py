@@ -16,12 +16,22 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.errors import DeliveryError
 from bot.slack.notifier import Notifier, Posted
 from bot.store.db import transaction
-from bot.store.deliveries import Claimed, claim, mark_parked, mark_retry, mark_sent, release_stale
+from bot.store.deliveries import (
+    Claimed,
+    claim,
+    mark_parked,
+    mark_retry,
+    mark_sent,
+    release_interrupted,
+    unclaim,
+)
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(hours=1)
-STALE_SENDING = timedelta(minutes=5)
+# A Retry-After up to this long is waited out within the run (per channel, others go on).
+MAX_IN_RUN_WAIT = 30.0
+MAX_IN_RUN_RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -70,7 +80,11 @@ def deliver_pending(
     max_workers: int = 8,
 ) -> DeliveryReport:
     with transaction(factory) as session:
-        release_stale(session, now, STALE_SENDING)
+        interrupted = release_interrupted(session, now)
+    if interrupted:
+        log.warning(
+            "%d deliveries were interrupted while sending; checking Slack first", interrupted
+        )
     items = claim(factory, now)
     by_channel: dict[str, list[Claimed]] = defaultdict(list)
     for item in items:
@@ -83,7 +97,25 @@ def deliver_pending(
         for i, item in enumerate(channel_items):
             if i and pace_seconds > 0:
                 sleep(pace_seconds)  # Slack allows about one message per second per channel
-            _deliver_one(factory, notifier, render, item, now, report)
+            wait = _deliver_one(factory, notifier, render, item, now, report, in_run_retry=True)
+            for _ in range(MAX_IN_RUN_RETRIES):
+                if wait is None:
+                    break
+                # Rate limited with a short Retry-After: wait for this channel only, then retry.
+                sleep(wait)
+                wait = _deliver_one(factory, notifier, render, item, now, report, in_run_retry=True)
+            if wait is not None:
+                # Still limited: give the rest of this channel back untouched for a later run.
+                with transaction(factory) as session:
+                    unclaim(
+                        session,
+                        [c.id for c in channel_items[i + 1 :]],
+                        at=now + timedelta(seconds=wait),
+                    )
+                _record_failure(
+                    factory, item, DeliveryError("ratelimited", retry_after=wait), now, report
+                )
+                return
 
     workers = max(1, min(max_workers, len(by_channel)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as pool:
@@ -98,7 +130,11 @@ def _deliver_one(
     item: Claimed,
     now: datetime,
     report: DeliveryReport,
-) -> None:
+    *,
+    in_run_retry: bool = False,
+) -> float | None:
+    """Send one row. Returns seconds to wait when Slack rate-limited it briefly (the caller
+    retries in this run), else None (sent, parked, or rescheduled for a later run)."""
     try:
         try:
             with factory() as session:
@@ -107,13 +143,13 @@ def _deliver_one(
             with transaction(factory) as session:
                 mark_retry(session, item.id, error=f"not ready: {e}", at=now + NOT_READY_DELAY)
             report.skipped += 1
-            return
+            return None
         if rendered is None:
             with transaction(factory) as session:
                 mark_parked(session, item.id, reason="nothing to send (object no longer in store)")
             report.skipped += 1
-            return
-        posted = _reconcile(notifier, item) if _may_have_posted(item) else None
+            return None
+        posted = _reconcile(notifier, item, rendered.thread_ts) if _may_have_posted(item) else None
         if posted is not None:
             report.reconciled += 1
         elif rendered.update_ts:
@@ -131,7 +167,10 @@ def _deliver_one(
             mark_sent(session, item.id, ts=posted.ts, thread_ts=rendered.thread_ts, now=now)
         report.sent += 1
     except DeliveryError as e:
+        if in_run_retry and e.retry_after is not None and e.retry_after <= MAX_IN_RUN_WAIT:
+            return e.retry_after
         _record_failure(factory, item, e, now, report)
+    return None
 
 
 def _may_have_posted(item: Claimed) -> bool:
@@ -141,9 +180,9 @@ def _may_have_posted(item: Claimed) -> bool:
     )
 
 
-def _reconcile(notifier: Notifier, item: Claimed) -> Posted | None:
+def _reconcile(notifier: Notifier, item: Claimed, thread_ts: str | None) -> Posted | None:
     oldest = item.created_at.timestamp() - 60
-    return notifier.find_posted(item.channel, message_key(item), oldest)
+    return notifier.find_posted(item.channel, message_key(item), oldest, thread_ts=thread_ts)
 
 
 def _record_failure(

@@ -60,7 +60,9 @@ class Notifier(Protocol):
 
     def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None: ...
 
-    def find_posted(self, channel: str, key: str, oldest: float) -> Posted | None: ...
+    def find_posted(
+        self, channel: str, key: str, oldest: float, *, thread_ts: str | None = None
+    ) -> Posted | None: ...
 
 
 _TOKEN = re.compile(r"xox[abposr]-[\w-]+|xapp-[\w-]+")
@@ -123,7 +125,11 @@ class SlackNotifier:
     def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
         self._call("chat.update", channel=channel, ts=ts, text=text, blocks=blocks)
 
-    def find_posted(self, channel: str, key: str, oldest: float) -> Posted | None:
+    def find_posted(
+        self, channel: str, key: str, oldest: float, *, thread_ts: str | None = None
+    ) -> Posted | None:
+        """Look for our message by its metadata key (thread replies: in that thread)."""
+        method = "conversations.replies" if thread_ts else "conversations.history"
         cursor = None
         for _ in range(20):  # bounded: at most 20 pages of history
             args: dict[str, Any] = {
@@ -132,9 +138,11 @@ class SlackNotifier:
                 "include_all_metadata": True,
                 "limit": 200,
             }
+            if thread_ts:
+                args["ts"] = thread_ts
             if cursor:
                 args["cursor"] = cursor
-            resp = self._call("conversations.history", **args)
+            resp = self._call(method, **args)
             for msg in resp.get("messages") or []:
                 meta = msg.get("metadata") or {}
                 payload = meta.get("event_payload") or {}
@@ -205,5 +213,7 @@ class TerminalNotifier:
             print(f"\n--- Aktualisiert: Nachricht {ts} in {channel} ---", file=self.out)
             print(render_text(blocks) or _unmrkdwn(text), file=self.out)
 
-    def find_posted(self, channel: str, key: str, oldest: float) -> Posted | None:
+    def find_posted(
+        self, channel: str, key: str, oldest: float, *, thread_ts: str | None = None
+    ) -> Posted | None:
         return None

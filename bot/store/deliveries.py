@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -117,11 +117,26 @@ def mark_parked(session: Session, delivery_id: int, *, reason: str) -> None:
     )
 
 
-def release_stale(session: Session, now: datetime, older_than: timedelta) -> int:
-    """Rows left `sending` by a crashed process go back to pending (and will be reconciled)."""
+def unclaim(session: Session, delivery_ids: list[int], *, at: datetime) -> None:
+    """Give claimed rows back untried (their attempt does not count)."""
+    if delivery_ids:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(delivery_ids), Delivery.status == "sending")
+            .values(status="pending", next_attempt_at=at, attempts=Delivery.attempts - 1)
+        )
+
+
+def release_interrupted(session: Session, now: datetime) -> int:
+    """Rows left `sending` by a killed process go back to pending.
+
+    Delivery runs never overlap (one scheduler job; the leader lock across replicas), so any
+    row still `sending` when a run starts was interrupted. Its attempt counter is already
+    raised, so the sender looks for it in the channel before posting it again.
+    """
     result = session.execute(
         update(Delivery)
-        .where(Delivery.status == "sending", Delivery.claimed_at < now - older_than)
+        .where(Delivery.status == "sending")
         .values(status="pending", next_attempt_at=now, last_error="interrupted while sending")
     )
     return int(getattr(result, "rowcount", 0) or 0)
