@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable
 from datetime import date, timedelta
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -65,6 +66,7 @@ def _while(flag: list[bool], match: str, reply: Reply) -> Callable[[str], Reply 
     return lambda path: reply if flag[0] and match in path else None
 
 
+ERROR_OBJECT = b'{"type": "https://schema.oparl.org/1.0/Error", "message": "OParl is not active."}'
 OPARL_FAULTS: dict[str, tuple[str, Reply]] = {
     "500 on every try": ("/oparl/body/1/paper", Reply(status=500)),
     "503 with Retry-After": (
@@ -75,9 +77,7 @@ OPARL_FAULTS: dict[str, tuple[str, Reply]] = {
     "HTML instead of JSON": ("/oparl/system", Reply(body=b"<html><h1>Wartung</h1></html>")),
     "HTTP 200 error object": (
         "/oparl/system",
-        Reply(
-            body=b'{"type": "https://schema.oparl.org/1.0/Error", "message": "OParl is not active."}'
-        ),
+        Reply(body=ERROR_OBJECT),
     ),
     "truncated JSON": ("/oparl/body/1/paper?page=2", Reply(body=b'{"data": [{"id": "x"')),
     "404 on a page": ("/oparl/body/1/paper?page=3", Reply(status=404)),
@@ -93,7 +93,7 @@ def test_oparl_fault_then_recovery(
     match, reply = OPARL_FAULTS[fault]
     feed.hook = _while(flag, match, reply)
     rt = runtime(sqlite_url, rvr, slack)
-    rt.http.timeout = __import__("httpx").Timeout(1.0)
+    rt.http.timeout = httpx.Timeout(1.0)
     try:
         report = poll_once(rt, T0)  # must not raise
         assert not report.sources[0].ok
