@@ -24,5 +24,5 @@ def setup_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "apscheduler.executors", "slack_sdk", "slack_bolt"):
+    for noisy in ("httpx", "httpcore", "alembic", "apscheduler.executors", "slack_sdk", "slack_bolt"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -55,7 +55,7 @@ def build_runtime(
     notifier: Notifier | None = None,
     http: httpx.Client | None = None,
     out: TextIO | None = None,
-    pace_seconds: float = 1.0,
+    pace_seconds: float | None = None,
     retry_backoff_seconds: float = 1.0,
 ) -> Runtime:
     engine = make_engine(config.database_url)
@@ -67,6 +67,6 @@ def build_runtime(
         factory=session_factory(engine),
         notifier=notifier or make_notifier(config, out),
         http=http or make_http_client(timeout),
-        pace_seconds=pace_seconds,
+        pace_seconds=config.slack.pace_seconds if pace_seconds is None else pace_seconds,
         retry_backoff_seconds=retry_backoff_seconds,
     )

@@ -94,16 +94,22 @@ def deliver_pending(
         return report
 
     def run(channel_items: list[Claimed]) -> None:
+        # Oldest rows first, so the history look-up reaches back far enough for all of them.
+        history = HistoryCache(notifier)
         for i, item in enumerate(channel_items):
             if i and pace_seconds > 0:
                 sleep(pace_seconds)  # Slack allows about one message per second per channel
-            wait = _deliver_one(factory, notifier, render, item, now, report, in_run_retry=True)
+            wait = _deliver_one(
+                factory, notifier, render, item, now, report, history, in_run_retry=True
+            )
             for _ in range(MAX_IN_RUN_RETRIES):
                 if wait is None:
                     break
                 # Rate limited with a short Retry-After: wait for this channel only, then retry.
                 sleep(wait)
-                wait = _deliver_one(factory, notifier, render, item, now, report, in_run_retry=True)
+                wait = _deliver_one(
+                    factory, notifier, render, item, now, report, history, in_run_retry=True
+                )
             if wait is not None:
                 # Still limited: give the rest of this channel back untouched for a later run.
                 with transaction(factory) as session:
@@ -130,6 +136,7 @@ def _deliver_one(
     item: Claimed,
     now: datetime,
     report: DeliveryReport,
+    history: HistoryCache,
     *,
     in_run_retry: bool = False,
 ) -> float | None:
@@ -149,7 +156,7 @@ def _deliver_one(
                 mark_parked(session, item.id, reason="nothing to send (object no longer in store)")
             report.skipped += 1
             return None
-        posted = _reconcile(notifier, item, rendered.thread_ts) if _may_have_posted(item) else None
+        posted = history.find(item, rendered.thread_ts) if _may_have_posted(item) else None
         if posted is not None:
             report.reconciled += 1
         elif rendered.update_ts:
@@ -180,9 +187,19 @@ def _may_have_posted(item: Claimed) -> bool:
     )
 
 
-def _reconcile(notifier: Notifier, item: Claimed, thread_ts: str | None) -> Posted | None:
-    oldest = item.created_at.timestamp() - 60
-    return notifier.find_posted(item.channel, message_key(item), oldest, thread_ts=thread_ts)
+class HistoryCache:
+    """One history look-up per channel (or thread) and run, however many rows need checking."""
+
+    def __init__(self, notifier: Notifier) -> None:
+        self.notifier = notifier
+        self.seen: dict[tuple[str, str | None], dict[str, Posted]] = {}
+
+    def find(self, item: Claimed, thread_ts: str | None) -> Posted | None:
+        where = (item.channel, thread_ts)
+        if where not in self.seen:
+            oldest = item.created_at.timestamp() - 60
+            self.seen[where] = self.notifier.posted_keys(item.channel, oldest, thread_ts=thread_ts)
+        return self.seen[where].get(message_key(item))
 
 
 def _record_failure(

@@ -7,6 +7,7 @@ does: 429 with Retry-After, 500, an error code, or a connection dropped after ac
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -40,6 +41,9 @@ class FakeSlack:
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
+    # Seconds between accepting a message and answering: a process killed in this window has
+    # posted without learning the `ts` (the window the outbox must reconcile).
+    post_delay: float = 0.0
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -87,6 +91,16 @@ class FakeSlack:
                 if c.method == "chat.postMessage"
                 and (channel is None or c.args.get("channel") == channel)
             ]
+
+    def announcements(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Posts that announce a new Anfrage (not thread replies or reminders)."""
+        return [
+            p
+            for p in self.posts(channel)
+            if str(
+                ((p.get("metadata") or {}).get("event_payload") or {}).get("key", "")
+            ).startswith("announce:")
+        ]
 
     def stored(self, channel: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -139,7 +153,12 @@ class FakeSlack:
         if fault and fault.error:
             self._send(handler, 200, {"ok": False, "error": fault.error})
             return
-        self._send(handler, 200, self._accept(method, args))
+        result = self._accept(method, args)
+        if method == "chat.postMessage" and self.post_delay:
+            threading.Event().wait(self.post_delay)
+        # The client may have died after Slack accepted: exactly the crash case.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self._send(handler, 200, result)
 
     def _accept(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         with self._lock:

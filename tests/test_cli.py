@@ -120,18 +120,19 @@ timezone = "Europe/Berlin"
     first = run(["--config", str(cfg), "poll", "--once", "--now", "2025-01-10T09:00:00"], env)
     assert first.returncode == 0, first.stderr
     assert (tmp_path / "env.db").exists() and not (tmp_path / "x.db").exists()
-    assert [p["channel"] for p in slack.posts()] == ["C0123456789"]
+    assert [p["channel"] for p in slack.announcements()] == ["C0123456789"]
+    everything = len(slack.posts())
     assert (
         slack.calls_to("chat.postMessage")[0].headers["Authorization"] == "Bearer xoxb-secret-token"
     )
     second = run(["--config", str(cfg), "poll", "--once", "--now", "2025-01-10T09:15:00"], env)
-    assert second.returncode == 0 and len(slack.posts()) == 1
+    assert second.returncode == 0 and len(slack.posts()) == everything
     assert "xoxb-secret-token" not in first.stderr + second.stderr
 
     status = run(["--config", str(cfg), "status"], env)
     assert status.returncode == 0
     assert "rvr: letzter Erfolg 10.01.2025 09:15" in status.stdout
-    assert "1 gesendet" in status.stdout
+    assert "gesendet, 0 ausstehend, 0 geparkt" in status.stdout
 
 
 def test_failed_source_exits_zero_and_names_the_reason(tmp_path: Path, feed: FeedServer) -> None:

@@ -32,10 +32,11 @@ def test_announces_each_anfrage_once_with_all_fields(
     try:
         report = poll_once(rt, at(NOW))
         assert report.sources[0].ok, report.sources[0].error
-        posts = slack.posts()
+        posts = slack.announcements()
         # 14/1923 is recent; 14/1800 is older than 14 days on the first sync;
         # the rest are no Anfragen.
         assert len(posts) == 1
+        everything = len(slack.posts())
         post = posts[0]
         assert post["channel"] == "C0123456789"
         assert "14/1923" in post["text"] and "Zusammenarbeit" in post["text"]
@@ -59,7 +60,7 @@ def test_announces_each_anfrage_once_with_all_fields(
 
         # A second run posts nothing.
         poll_once(rt, at("2025-01-10T09:15:00+01:00"))
-        assert len(slack.posts()) == 1
+        assert len(slack.posts()) == everything
 
         # A paper added afterwards is announced on the next poll, even an old-dated one.
         rvr.add_paper(
@@ -79,7 +80,7 @@ def test_announces_each_anfrage_once_with_all_fields(
         )
         feed.routes.update(rvr.routes())
         poll_once(rt, at("2025-01-10T09:30:00+01:00"))
-        posts = slack.posts()
+        posts = slack.announcements()
         assert [p["text"].split(" ")[2] for p in posts] == ["14/1923", "14/1950"]
         assert "SPD-Fraktion" in _blocks_text(posts[1])
     finally:
@@ -96,7 +97,7 @@ def test_a_restarted_bot_posts_nothing_again(
         rt = make_runtime(config)  # a new process each time: only the database is shared
         poll_once(rt, at(f"2025-01-10T09:{minute}:00+01:00"))
         rt.close()
-    assert len(slack.posts()) == 1
+    assert len(slack.announcements()) == 1
 
 
 def test_escapes_council_text(sqlite_url: str, feed: FeedServer, slack: FakeSlack) -> None:

@@ -60,9 +60,9 @@ class Notifier(Protocol):
 
     def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None: ...
 
-    def find_posted(
-        self, channel: str, key: str, oldest: float, *, thread_ts: str | None = None
-    ) -> Posted | None: ...
+    def posted_keys(
+        self, channel: str, oldest: float, *, thread_ts: str | None = None
+    ) -> dict[str, Posted]: ...
 
 
 _TOKEN = re.compile(r"xox[abposr]-[\w-]+|xapp-[\w-]+")
@@ -125,11 +125,12 @@ class SlackNotifier:
     def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
         self._call("chat.update", channel=channel, ts=ts, text=text, blocks=blocks)
 
-    def find_posted(
-        self, channel: str, key: str, oldest: float, *, thread_ts: str | None = None
-    ) -> Posted | None:
-        """Look for our message by its metadata key (thread replies: in that thread)."""
+    def posted_keys(
+        self, channel: str, oldest: float, *, thread_ts: str | None = None
+    ) -> dict[str, Posted]:
+        """Our messages since `oldest` by their metadata key (thread replies: in that thread)."""
         method = "conversations.replies" if thread_ts else "conversations.history"
+        found: dict[str, Posted] = {}
         cursor = None
         for _ in range(20):  # bounded: at most 20 pages of history
             args: dict[str, Any] = {
@@ -145,13 +146,13 @@ class SlackNotifier:
             resp = self._call(method, **args)
             for msg in resp.get("messages") or []:
                 meta = msg.get("metadata") or {}
-                payload = meta.get("event_payload") or {}
-                if meta.get("event_type") == METADATA_EVENT and payload.get("key") == key:
-                    return Posted(channel=channel, ts=str(msg["ts"]))
+                key = (meta.get("event_payload") or {}).get("key")
+                if meta.get("event_type") == METADATA_EVENT and isinstance(key, str):
+                    found.setdefault(key, Posted(channel=channel, ts=str(msg["ts"])))
             cursor = (resp.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
-                return None
-        return None
+                break
+        return found
 
 
 def render_text(blocks: list[dict[str, Any]]) -> str:
@@ -213,7 +214,7 @@ class TerminalNotifier:
             print(f"\n--- Aktualisiert: Nachricht {ts} in {channel} ---", file=self.out)
             print(render_text(blocks) or _unmrkdwn(text), file=self.out)
 
-    def find_posted(
-        self, channel: str, key: str, oldest: float, *, thread_ts: str | None = None
-    ) -> Posted | None:
-        return None
+    def posted_keys(
+        self, channel: str, oldest: float, *, thread_ts: str | None = None
+    ) -> dict[str, Posted]:
+        return {}
