@@ -37,6 +37,8 @@ class SlackConfig:
     bot_token: str | None = field(default=None, repr=False)
     app_token: str | None = field(default=None, repr=False)
     signing_secret: str | None = field(default=None, repr=False)
+    # Seconds between two messages to one channel (Slack allows about one per second).
+    pace_seconds: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -47,11 +49,21 @@ class RemindersConfig:
 
 
 @dataclass(frozen=True)
+class DigestConfig:
+    """Weekly list of open Anfragen per channel; `weekday` is ISO (1 = Monday)."""
+
+    enabled: bool = False
+    weekday: int = 1
+    hour: int = 9
+
+
+@dataclass(frozen=True)
 class Config:
     database_url: str = DEFAULT_DATABASE_URL
     sources: tuple[SourceConfig, ...] = ()
     slack: SlackConfig = field(default_factory=SlackConfig)
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
+    digest: DigestConfig = field(default_factory=DigestConfig)
     poll_minutes: int = 15
     log_level: str = "INFO"
 
@@ -137,7 +149,11 @@ def _slack(data: Mapping[str, Any], environ: Mapping[str, str]) -> SlackConfig:
     api_url = api_url or DEFAULT_SLACK_API_URL
     if not api_url.endswith("/"):
         api_url += "/"
+    pace = _typed(table, "pace_seconds", (int, float), "slack")
+    if pace is not None and pace < 0:
+        raise ConfigError("slack.pace_seconds: must be >= 0")
     return SlackConfig(
+        pace_seconds=1.0 if pace is None else float(pace),
         channel=channel or None,
         announce_max_age_days=14 if max_age is None else max_age,
         api_url=api_url,
@@ -162,6 +178,42 @@ def _reminders(data: Mapping[str, Any]) -> RemindersConfig:
     return RemindersConfig(lead_times=leads, timezone=tz, morning_of=bool(morning))
 
 
+_WEEKDAYS = {
+    name: i
+    for i, names in enumerate(
+        (
+            ("monday", "mon", "montag", "mo"),
+            ("tuesday", "tue", "dienstag", "di"),
+            ("wednesday", "wed", "mittwoch", "mi"),
+            ("thursday", "thu", "donnerstag", "do"),
+            ("friday", "fri", "freitag", "fr"),
+            ("saturday", "sat", "samstag", "sa"),
+            ("sunday", "sun", "sonntag", "so"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+
+
+def _digest(data: Mapping[str, Any]) -> DigestConfig:
+    table = _table(data, "digest")
+    enabled = _typed(table, "enabled", bool, "digest")
+    raw_day = table.get("weekday", "monday")
+    if isinstance(raw_day, str) and raw_day.strip().lower() in _WEEKDAYS:
+        weekday = _WEEKDAYS[raw_day.strip().lower()]
+    elif isinstance(raw_day, int) and not isinstance(raw_day, bool) and 1 <= raw_day <= 7:
+        weekday = raw_day
+    else:
+        raise ConfigError(
+            f'digest.weekday: expected a weekday like "monday" or 1-7, got {raw_day!r}'
+        )
+    hour = _typed(table, "hour", int, "digest")
+    if hour is not None and not 0 <= hour <= 23:
+        raise ConfigError("digest.hour: must be 0-23")
+    return DigestConfig(enabled=bool(enabled), weekday=weekday, hour=9 if hour is None else hour)
+
+
 def config_from_dict(data: Mapping[str, Any], environ: Mapping[str, str]) -> Config:
     db = _table(data, "database")
     url = environ.get("DATABASE_URL") or _typed(db, "url", str, "database") or DEFAULT_DATABASE_URL
@@ -174,6 +226,7 @@ def config_from_dict(data: Mapping[str, Any], environ: Mapping[str, str]) -> Con
         sources=_sources(data),
         slack=_slack(data, environ),
         reminders=_reminders(data),
+        digest=_digest(data),
         poll_minutes=poll or 15,
         log_level=level.upper(),
     )
