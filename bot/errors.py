@@ -18,6 +18,11 @@ class ConfigError(BotError):
 class FeedError(BotError):
     """The council server answered badly (HTTP error, invalid JSON, OParl error object)."""
 
+    def __init__(self, reason: str, *, permanent: bool = False):
+        super().__init__(reason)
+        # True for answers no retry changes (404, 410, 403): stop asking for this URL.
+        self.permanent = permanent
+
 
 class DocumentError(BotError):
     """A document could not be read (not a PDF, encrypted, no text layer, too large)."""

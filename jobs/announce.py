@@ -13,6 +13,7 @@ from bot.store.deliveries import enqueue
 from bot.store.schema import DocumentRow, PaperRow
 from bot.store.subscriptions import channels_for
 from bot.store.views import load_anfrage, main_file
+from jobs.documents import MAX_ATTEMPTS
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ def _document_settled(session: Session, paper: PaperRow, now: datetime) -> bool:
         return True
     doc = session.get(DocumentRow, file.id)
     if doc is not None and doc.version_key == file.version_key:
-        return doc.status != "error" or doc.attempts >= 3
+        return doc.status != "error" or doc.attempts >= MAX_ATTEMPTS
     return now - paper.first_seen_at > DOCUMENT_PATIENCE
 
 

@@ -71,11 +71,12 @@ def read_documents(
             continue
         data: bytes | None = None
         fetch_error = None
+        gone = False
         if not _usable(feed_text) and url:
             try:
                 data = fetch(url)
             except FeedError as e:
-                fetch_error = str(e)
+                fetch_error, gone = str(e), e.permanent
         result = read_document(data, feed_text, mime)
         status, error = result.status, result.error
         if fetch_error and result.parsed is None:
@@ -83,8 +84,16 @@ def read_documents(
         attempts = (
             previous.attempts if previous and previous.version_key == version_key else 0
         ) + 1
+        if gone:
+            attempts = MAX_ATTEMPTS  # 404 and friends: asking again will not help
         if status == "error":
-            log.warning("document %s of %s: %s (attempt %d)", url, paper_id, error, attempts)
+            log.warning(
+                "document %s of %s: %s (%s)",
+                url,
+                paper_id,
+                error,
+                "giving up" if attempts >= MAX_ATTEMPTS else f"attempt {attempts}",
+            )
         with transaction(factory) as session:
             row = session.get(DocumentRow, file_id) or DocumentRow(file_id=file_id)
             row.paper_id = paper_id
