@@ -46,12 +46,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("run", help="long-running: poll on a schedule")
 
+    remind = sub.add_parser("remind", help="send the reminders (and digest) due now; no sync")
+    remind.add_argument("--once", action="store_true", required=True, help="one run, then exit")
+    remind.add_argument("--now", help="act as if it were this moment (ISO 8601)")
+
     parse = sub.add_parser("parse", help="read an Anfrage from a PDF or text file")
     parse.add_argument("file")
     parse.add_argument("--json", action="store_true", help="machine-readable output")
 
     status = sub.add_parser("status", help="sources, counts, pending and parked deliveries")
     status.add_argument("--now", help="act as if it were this moment (ISO 8601)")
+
+    serve = sub.add_parser("serve", help="answer /anfrage over HTTP (Slack's HTTP mode)")
+    serve.add_argument("--port", type=int, default=3000, help="TCP port (0 = any free port)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--now", help="answer as if it were always this moment (tests, demos)")
+
+    lookup = sub.add_parser("lookup", help="print the answer to `/anfrage QUERY`")
+    lookup.add_argument("query", nargs="*", help="e.g. 14/1923, 'suche Radweg', sitzungen, offen")
+    lookup.add_argument("--channel", help="act as in this channel (default: [slack] channel)")
+    lookup.add_argument("--now", help="act as if it were this moment (ISO 8601)")
     return parser
 
 
@@ -101,6 +115,15 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         for s in failed:
             print(f"anfragebot: source {s.source} failed: {s.error}", file=sys.stderr)
         return 0
+    if args.command == "remind":
+        from jobs.remind import remind_once
+
+        rt = build_runtime(config)
+        try:
+            remind_once(rt, parse_now(args.now, tz))
+        finally:
+            rt.close()
+        return 0
     if args.command == "run":
         from jobs.scheduler import run_forever
 
@@ -114,6 +137,14 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         finally:
             rt.close()
         return 0
+    if args.command in ("serve", "lookup"):
+        from bot.slack.cli import run_lookup, run_serve
+
+        if args.command == "serve":
+            fixed = parse_now(args.now, tz) if args.now else None
+            return run_serve(config, args.host, args.port, sys.stdout, now=fixed)
+        return run_lookup(config, " ".join(args.query), args.channel, parse_now(args.now, tz),
+                          sys.stdout)
     raise ConfigError(f"unknown command {args.command}")
 
 

@@ -10,9 +10,11 @@ from datetime import datetime
 from bot.errors import FeedError
 from bot.feed.client import OParlClient
 from bot.runtime import Runtime
+from bot.store.search import refresh_search_index
 from jobs.announce import route_pending
 from jobs.deliver import DeliveryReport, deliver_pending
 from jobs.documents import read_documents
+from jobs.lifecycle import follow_up
 from jobs.render import make_renderer
 from jobs.sync import SyncReport, sync_source
 
@@ -55,7 +57,11 @@ def sync_all(rt: Runtime, now: datetime) -> PollReport:
             return data
 
         report.documents += read_documents(rt.factory, source.name, fetch, now=now)
+    # `/anfrage suche` and the bare-number lookup read this index (issue 4).
+    refresh_search_index(rt.factory, now=now)
     report.routed = route_pending(rt.factory, default_channel=rt.config.slack.channel, now=now)
+    # Answers, agenda changes, cancellations → thread replies and parent updates (issue 5).
+    follow_up(rt.factory, now=now, tz=rt.config.reminders.timezone)
     return report
 
 

@@ -11,6 +11,7 @@ from bot.slack import blocks
 from bot.store.deliveries import Claimed
 from bot.store.views import load_anfrage
 from jobs.deliver import Rendered
+from jobs.lifecycle import LIFECYCLE_KINDS, render_lifecycle
 
 
 def make_renderer(*, now: datetime, tz: ZoneInfo):  # type: ignore[no-untyped-def]
@@ -21,6 +22,8 @@ def make_renderer(*, now: datetime, tz: ZoneInfo):  # type: ignore[no-untyped-de
                 return None
             text, bl = blocks.announcement(view, now=now, tz=tz)
             return Rendered(text=text, blocks=bl)
+        if item.kind in LIFECYCLE_KINDS:
+            return render_lifecycle(session, item, now=now, tz=tz)
         return None
 
     return render

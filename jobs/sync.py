@@ -4,7 +4,10 @@ paper's committee and session are known when it is announced)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import SourceConfig
 from bot.errors import FeedError
-from bot.feed.client import OParlClient, format_since
+from bot.feed.client import MAX_PAGES, OParlClient, Page, format_since
 from bot.feed.parse import parse_body, parse_meeting, parse_organization, parse_paper
 from bot.store.db import transaction
 from bot.store.feed_store import (
@@ -109,16 +112,20 @@ def _sync_body(
     with transaction(factory) as session:
         save_body(session, source, body)
 
-    def orgs(session: Session, items: list[dict[str, Any]]) -> None:
+    def orgs(session: Session, items: list[dict[str, Any]]) -> int:
         parsed = _parse_all(items, parse_organization)
-        save_organizations(session, source, parsed)
         report.organizations += len(parsed)
+        return save_organizations(session, source, parsed)
 
-    def meetings(session: Session, items: list[dict[str, Any]]) -> None:
-        _add(report.meetings, save_meetings(session, source, _parse_all(items, parse_meeting)))
+    def meetings(session: Session, items: list[dict[str, Any]]) -> int:
+        stats = save_meetings(session, source, _parse_all(items, parse_meeting))
+        _add(report.meetings, stats)
+        return stats.fresh
 
-    def papers(session: Session, items: list[dict[str, Any]]) -> None:
-        _add(report.papers, save_papers(session, source, _parse_all(items, parse_paper), policy))
+    def papers(session: Session, items: list[dict[str, Any]]) -> int:
+        stats = save_papers(session, source, _parse_all(items, parse_paper), policy)
+        _add(report.papers, stats)
+        return stats.fresh
 
     for url, save in (
         (body.organization_list, orgs),
@@ -126,7 +133,73 @@ def _sync_body(
         (body.paper_list, papers),
     ):
         if url:
-            _sync_list(client, factory, source, url, save, clock)
+            _sync_list(client, factory, source, url, save, clock, policy.now)
+
+
+# Saves one batch of raw list items; returns how many ids were not stored before.
+SaveFn = Callable[[Session, list[dict[str, Any]]], int]
+
+# A full read commits every BATCH_OBJECTS objects (or BATCH_SECONDS after the first page of a
+# batch, so a slow server does not hold a transaction open): fewer, larger transactions are
+# what makes a 100k-paper first sync fast. A new Anfrage and its "to be announced" mark are
+# still committed together.
+BATCH_OBJECTS = 500
+BATCH_SECONDS = 2.0
+# Lists whose server ignores `modified_since` are read from the end on every poll, and in full
+# once a day (to see edits and deletions of old objects, which the tail does not show).
+TAIL = "tail"
+TAIL_FULL_EVERY = timedelta(days=1)
+# A filtered answer holding objects this much older than the watermark ignored the filter
+# (the slack covers servers whose clocks or offsets are off by a few hours).
+IGNORED_FILTER_SLACK = timedelta(days=1)
+
+
+@dataclass
+class _Read:
+    count: int = 0
+    pages: int = 0
+    full: bool = False
+    # Distinct `modified` days seen on a full read (tracking stops at two).
+    days: set[str] = field(default_factory=set)
+
+
+class _Batch:
+    def __init__(self, factory: sessionmaker[Session], save: SaveFn, read: _Read) -> None:
+        self.factory = factory
+        self.save = save
+        self.read = read
+        self.items: list[dict[str, Any]] = []
+        self.since = 0.0
+
+    def add(self, page: Page) -> None:
+        if not self.items:
+            self.since = time.monotonic()
+        self.items.extend(page.items)
+        self.read.count += len(page.items)
+        self.read.pages += 1
+        if len(self.read.days) < 2:
+            for raw in page.items:
+                modified = raw.get("modified")
+                if isinstance(modified, str):
+                    self.read.days.add(modified[:10])
+        if len(self.items) >= BATCH_OBJECTS or time.monotonic() - self.since >= BATCH_SECONDS:
+            self.flush()
+
+    def flush(self) -> int:
+        if not self.items:
+            return 0
+        with transaction(self.factory) as session:
+            fresh = self.save(session, self.items)
+        self.items = []
+        return fresh
+
+    def save_page(self, page: Page) -> int:
+        """Save one page on its own (tail reads decide page by page whether to go on)."""
+        self.flush()
+        self.items = list(page.items)
+        self.read.count += len(page.items)
+        self.read.pages += 1
+        return self.flush()
 
 
 def _sync_list(
@@ -134,19 +207,43 @@ def _sync_list(
     factory: sessionmaker[Session],
     source: str,
     url: str,
-    save: Callable[[Session, list[dict[str, Any]]], None],
+    save: SaveFn,
     clock: Callable[[], datetime],
+    now: datetime,
 ) -> None:
     started = clock()
     with factory() as session:
         state = session.get(ListState, url)
         watermark = state.watermark if state else None
-    params = {"modified_since": format_since(watermark)} if watermark else None
-    count = 0
-    for page in client.pages(url, params):
-        with transaction(factory) as session:
-            save(session, page.items)
-        count += len(page.items)
+        mode = state.mode if state else None
+        full_at = state.full_sync_at if state else None
+    read = _Read()
+    batch = _Batch(factory, save, read)
+    tail_is_stale = full_at is None or now - full_at >= TAIL_FULL_EVERY
+    if watermark is None or (mode == TAIL and tail_is_stale):
+        read.full = True
+        for page in client.pages(url):
+            batch.add(page)
+        batch.flush()
+    elif mode == TAIL:
+        _read_tail(client, url, None, batch)
+    else:
+        pages = client.pages(url, {"modified_since": format_since(watermark)})
+        for page in pages:
+            if read.pages == 0 and _ignores_filter(page, watermark):
+                log.info("%s ignores modified_since: reading it from the end from now on", url)
+                pages.close()
+                mode = TAIL
+                _read_tail(client, url, page, batch)
+                break
+            batch.add(page)
+        batch.flush()
+    if read.full and read.pages >= 2 and len(read.days) <= 1:
+        # Every object "modified" on one day (more! rubin: today; ALLRIS 4: 2000-01-01): the
+        # stamps say nothing, so `modified_since` cannot be trusted either.
+        if mode != TAIL:
+            log.info("%s: all objects carry one modified date; reading it from the end", url)
+        mode = TAIL
     # Only a list read to its end moves the watermark; a failure above leaves it where it was.
     with transaction(factory) as session:
         state = session.get(ListState, url)
@@ -154,7 +251,102 @@ def _sync_list(
             state = ListState(url=url, source=source)
             session.add(state)
         state.watermark = started - WATERMARK_MARGIN
-        state.last_count = count
+        state.last_count = read.count
+        state.mode = mode
+        if read.full:
+            state.full_sync_at = now
+
+
+PREFETCH_PAGES = 2
+
+
+def _prefetched(pages: Iterator[Page]) -> Iterator[Page]:
+    """Fetch the next pages in a thread while this one is saved: on a long full read the
+    network wait and JSON decoding overlap with the database work (sqlite3 and psycopg release
+    the GIL while the database works). Errors surface in the caller, in order."""
+    q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=PREFETCH_PAGES)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for page in pages:
+                if not put(("page", page)):
+                    return
+            put(("end", None))
+        except BaseException as e:  # noqa: BLE001 - handed to the consumer, re-raised there
+            put(("error", e))
+        finally:
+            close = getattr(pages, "close", None)
+            if close is not None:
+                close()
+
+    worker = threading.Thread(target=produce, name="prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = q.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        worker.join(timeout=5)
+
+
+def _ignores_filter(page: Page, watermark: datetime) -> bool:
+    limit = watermark - IGNORED_FILTER_SLACK
+    for raw in page.items:
+        modified = raw.get("modified")
+        if not isinstance(modified, str):
+            continue
+        try:
+            moment = datetime.fromisoformat(modified)
+        except ValueError:
+            continue
+        if moment.tzinfo is not None and moment < limit:
+            return True
+    return False
+
+
+def _read_tail(client: OParlClient, url: str, first: Page | None, batch: _Batch) -> None:
+    """Incremental read of a list whose server ignores `modified_since`: new objects are at the
+    end (oldest first, like more! rubin and ALLRIS 4), so read `links.last` and walk back along
+    `links.prev` until a page holds only known ids. Nothing new costs two requests: the first
+    page (for `links.last`) and the last. Should the first page itself hold unknown ids (a
+    newest-first list), walk forward along `links.next` instead, until a page is all known."""
+    page = first or client.page(url)
+    if page is None:
+        return
+    seen = {page.url, url, page.links.get("self", page.url)}
+    fresh = batch.save_page(page)
+    if fresh and page.links.get("next"):
+        direction = "next"
+        following = page.links.get("next")
+    else:
+        direction = "prev"
+        following = page.links.get("last")
+    walked = 0
+    while following and following not in seen and walked < MAX_PAGES:
+        seen.add(following)
+        page = client.page(following)
+        walked += 1
+        if page is None:
+            return
+        seen.add(page.links.get("self", following))
+        if batch.save_page(page) == 0:
+            return
+        following = page.links.get(direction)
 
 
 def _parse_all(items: list[dict[str, Any]], parse: Callable[[dict[str, Any]], Any]) -> list[Any]:

@@ -78,10 +78,11 @@ class _Ctx:
 
 _REF_LABEL = (
     r"(?:Drucksachen?|Drs\.|Vorlagen?|Anfrage|Antrag|Beschlussvorlage|Mitteilungsvorlage)"
-    r"(?:[-\s]?(?:Nr\.?|Nummer|nummer))?"
+    r"(?:[-–\s]?(?:Nr\.?|Nummer|nummer))?"
 )
 _REF_VALUE = (
-    r"([A-Z]{0,4}[-/ ]?\d{1,5}(?:\s*/\s*\d{1,6})+(?:-\d+)?|[A-Z]{1,4}\d{3,6}/\d{2,4}|"
+    r"([A-Z]{1,4}/\d{2,5}/(?:[IVX]{1,5}|[A-Z]{1,3})\b|"
+    r"[A-Z]{0,4}[-/ ]?\d{1,5}(?:\s*/\s*\d{1,6})+(?:-\d+)?|[A-Z]{1,4}\d{3,6}/\d{2,4}|"
     r"\d{1,2}-\d{3,5}\b)"
 )
 _REF_TOKEN_RE = re.compile(r"(?<![\w/])([A-Z]{1,3}\d{3,5}/\d{2}(?:\d{2})?)(?![\w/])")
@@ -122,6 +123,11 @@ def _find_reference(ctx: _Ctx) -> str | None:
         m3 = _REF_PACKED_RE.search(line)
         if m3:
             return f"{m3.group(1)}/{m3.group(2)}"
+    # "Antrag und Anfrage vom 22.05.2025 Nr. 142/2025": a number on the paper-type line.
+    for line in head[:15]:
+        m5 = re.search(r"\bNr\.\s*(\d{1,5}\s*/\s*\d{2,4})\b", line)
+        if m5 and _match_type(line.strip()):
+            return _norm_ref(m5.group(1))
     return None
 
 
@@ -133,7 +139,11 @@ def _find_doc_date(ctx: _Ctx) -> dt.date | None:
     head = ctx.lines[: max(ctx.header_end, 15)][:45]
     # 1. Explicit label.
     for line in head:
-        m = re.search(r"\b(?:Datum|Erstellungsdatum|Datum der Anfrage|vom)\s*[:\t]\s*(.*)", line)
+        m = re.search(
+            r"\b(?:Datum|Erstellungsdatum|Datum der Anfrage|vom|"
+            r"Eingang(?:sdatum)?(?: [^:\t]{0,40})?)\s*[:\t]\s*(.*)",
+            line,
+        )
         if m:
             d = _find_date(m.group(1))
             if d:
@@ -192,6 +202,7 @@ _PAPER_TYPES = [
     "Dringlichkeitsantrag",
     "Fraktionsantrag",
     "Prüfantrag",
+    "Antrag und Anfrage",
     "Antrag",
     "Unterrichtung",
     "Beschlussempfehlung",
@@ -205,6 +216,16 @@ _PAPER_TYPES = [
 _TYPE_LABEL_RE = re.compile(
     r"^(?:Vorlagen-?art|Drucksachen?-?art|Art der (?:Vorlage|Drucksache)|Vorlagentyp|Dokumentart|"
     r"Art|Typ)\s*[:\t]\s*(.+)$",
+    re.IGNORECASE,
+)
+
+
+# What may follow a paper type on its line without making it prose: the legal basis
+# ("Anfrage gem. § 4 der Geschäftsordnung"), the session ("Anfrage zur Sitzung des Rates am ..."),
+# a date ("vom 22.05.2025").
+_TYPE_TAIL_RE = re.compile(
+    r"\s+(?:gem\.|gemäß|nach|i\.\s?S\.\s?d\.)\s+§.*$|\s+(?:zur|für die)\s+Sitzung\b.*$|"
+    r"\s+vom\s+\d{1,2}\..*$|\s+öffentlich$",
     re.IGNORECASE,
 )
 
@@ -234,7 +255,13 @@ def _find_paper_type(ctx: _Ctx) -> str | None:
                 # only use it when nothing better is found.
                 continue
             t = _match_type(cell)
-            if t and (len(cell) < len(t) + 40 or t.startswith("Kleine")):
+            if t and re.match(
+                rf"^{re.escape(t)}[\s:.]*(?:Nr\.?\s*)?(?-i:[A-Z]{{0,4}})[-/ ]?\d+\s*/",
+                cell,
+                re.IGNORECASE,
+            ):
+                continue  # "Vorlage VO/2025/0377" labels the number, it is not the type
+            if t and (len(_TYPE_TAIL_RE.sub("", cell)) < len(t) + 40 or t.startswith("Kleine")):
                 return t
     for line in head:
         m = re.match(r"^(Antrag|Anfrage)\s+(der|des|von)\b", line.strip())
@@ -256,6 +283,9 @@ def _find_subject(ctx: _Ctx) -> str | None:
     lines = ctx.lines
     for i, line in enumerate(lines[:80]):
         m = _SUBJECT_LABEL_RE.match(line.strip())
+        if not m:
+            # A bare label line ("Betreff" / "Kurztitel") with the title on the next line.
+            m = re.match(r"^(?:Betreff|Betrifft|Kurztitel|Titel|Gegenstand)()$", line.strip())
         if not m:
             continue
         parts = [m.group(1).strip()] if m.group(1).strip() else []
@@ -286,7 +316,46 @@ def _find_subject(ctx: _Ctx) -> str | None:
         subject = _ws(" ".join(parts).replace("\t", " "))
         if subject:
             return subject
-    return _landtag_subject(ctx)
+    return _landtag_subject(ctx) or _title_after_anchor(ctx)
+
+
+_TITLE_ANCHOR_RE = re.compile(
+    r"^(?:(?:der|des)\s+Abgeordneten\b.*|[–-]\s*Drucksache\s+\S+\s*[–-])$"
+)
+
+
+def _title_after_anchor(ctx: _Ctx) -> str | None:
+    """An unlabelled title: the line after a bare paper-type line ('Antrag'), after the author
+    line of a Landtag paper ('der Abgeordneten X und Y SPD') or after '– Drucksache 20/1 –'."""
+    lines = ctx.lines[:45]
+    for i, line in enumerate(lines):
+        cur = line.strip()
+        t = _match_type(cur)
+        if not (_TITLE_ANCHOR_RE.match(cur) or (t and len(cur) == len(t))):
+            continue
+        j = _next_nonblank(lines, i + 1, min(len(lines), i + 4))
+        if j is None:
+            continue
+        nxt = lines[j].strip()
+        if (
+            len(nxt) < 8
+            or len(nxt) > 200
+            or "\t" in nxt
+            or _LABEL_LINE_RE.match(nxt)
+            or _is_item_start(nxt)
+            or _match_type(nxt)
+            or re.match(r"^(der|des|die|von|auf|gemäß|mit|zu|an|vom)\b", nxt)
+            or _DATE_RE.fullmatch(nxt)
+            or _TITLE_ANCHOR_RE.match(nxt)
+        ):
+            continue
+        parts = [nxt]
+        k = j + 1
+        while k < len(lines) and lines[k].strip()[:1].islower() and len(parts) < 3:
+            parts.append(lines[k].strip())
+            k += 1
+        return _ws(" ".join(parts))
+    return None
 
 
 def _landtag_subject(ctx: _Ctx) -> str | None:
@@ -322,7 +391,7 @@ def _landtag_subject(ctx: _Ctx) -> str | None:
 # Factions
 
 _PARTY = (
-    r"(?:BÜNDNIS\s?90\s?/\s?DIE\s?GRÜNEN|Bündnis\s?90\s?/\s?Die\s?Grünen|B(?:ündnis)?\s?'?90\s?/\s?"
+    r"(?:(?i:BÜNDNIS\s?90\s?/\s?DIE\s?GRÜNEN)|Bündnis\s?90\s?/\s?Die\s?Grünen|B(?:ündnis)?\s?'?90\s?/\s?"
     r"(?:Die\s)?Grüne[n]?|DIE\s?GRÜNEN|Die\s?Grünen|GRÜNE|Grüne[n]?|Die\s?Linke\.?|DIE\s?LINKE\.?|"
     r"LINKE|SPD|CDU|CSU|FDP|AfD|BSW|Volt|ÖDP|Freie\s?Wähler|FREIE\s?WÄHLER|FWG|FW|Die\s?PARTEI|"
     r"PIRATEN|Piraten|Tierschutzpartei|UWG|WG|BfB|Die\s?Unabhängigen|Bürgerliste)"
@@ -344,6 +413,41 @@ _FACTION_LABEL_RE = re.compile(
 _MP_PARTY_RE = re.compile(
     r"^(?:Kleine\s+|Große\s+)?Anfrage\s+(?:der|des)\s+Abgeordneten\s+(.+?)\s*\(([^)]{1,40})\)"
 )
+
+
+_MP_LOOSE_RE = re.compile(
+    r"(?i:a\s?n\s?f\s?r\s?a\s?g\s?e)\s+(?:\d+\s+)?(?:der|des)\s+Abgeordneten\s+(?P<rest>.{3,220})"
+)
+
+
+def _mp_authors(ctx: _Ctx) -> tuple[list[str], str | None]:
+    """Authors of a Landtag/Bundestag Anfrage written across lines or flattened:
+    'ANFRAGE / des Abgeordneten X (CDU)', 'Kleine Anfrage 5218 / der Abgeordneten X und Y SPD',
+    'Kleine Anfrage der Abgeordneten X, Y, weiterer Abgeordneter und der Fraktion Z'."""
+    joined = _ws(" ".join(line.replace("\t", " ") for line in ctx.lines[:40]))
+    m = _MP_LOOSE_RE.search(joined)
+    if not m:
+        return [], None
+    rest = m.group("rest")
+    names_s: str | None = None
+    party: str | None = None
+    m1 = re.match(r"^([^()]{3,160}?)\s*\(([^)]{1,40})\)", rest)
+    m2 = re.match(r"^(.+?),?\s+weiterer\s+Abgeordneter\b", rest)
+    m3 = re.match(rf"^(.+?)\s+({_PARTY_COMBO})(?=\s|$)", rest)
+    if m1:
+        names_s, party = m1.group(1), m1.group(2).strip()
+    elif m2:
+        names_s = m2.group(1)
+    elif m3:
+        names_s, party = m3.group(1), m3.group(2)
+    if names_s is None:
+        return [], None
+    names = [_clean_name(p) for p in re.split(r",\s*|\s+und\s+", names_s) if p.strip()]
+    if not names or not all(_NAME_RE.match(n) for n in names):
+        return [], None
+    if party and party.lower() in ("fraktionslos", "parteilos"):
+        party = None
+    return names, party
 
 
 def _party_key(s: str) -> str:
@@ -411,6 +515,10 @@ def _find_factions(ctx: _Ctx, q_end: int) -> list[str]:
             if party.lower() not in ("fraktionslos", "parteilos"):
                 _add_faction(out, party)
             return out
+    _, mp_party = _mp_authors(ctx)
+    if mp_party:
+        _add_faction(out, mp_party)
+        return out
     # 4. Signature block after the questions.
     for line in lines[q_end:]:
         for f in _factions_in(line):
@@ -447,6 +555,14 @@ def _find_signatories(ctx: _Ctx, q_end: int) -> list[str]:
         rest = m.group(1).strip()
         if not rest and i + 1 < len(lines):
             rest = lines[i + 1].strip()
+            # "gez." over a list of names, one per line.
+            k = i + 2
+            while k < len(lines) and k < i + 25:
+                cand = _clean_name(lines[k])
+                if not (cand and _NAME_RE.match(cand) and _is_person_line(lines[k])):
+                    break
+                rest += "\t" + cand
+                k += 1
         for part in re.split(r"\s+und\s+|;|\t", rest):
             name = _clean_name(part)
             if name and len(name) > 3 and name not in out:
@@ -475,6 +591,9 @@ def _find_signatories(ctx: _Ctx, q_end: int) -> list[str]:
                 if name and name not in out:
                     out.append(name)
             return out
+    mp_names, _ = _mp_authors(ctx)
+    if mp_names:
+        return mp_names
     # Closing block: names after "Mit freundlichen Grüßen" (a few lines).
     for i, line in enumerate(lines[q_end:], start=q_end):
         if re.match(r"^Mit freundlichen Grüßen", line.strip()):
@@ -483,7 +602,45 @@ def _find_signatories(ctx: _Ctx, q_end: int) -> list[str]:
                 if cand and _NAME_RE.match(cand) and not _factions_in(cand):
                     out.append(cand)
             break
+    if out or q_end <= 0:
+        return out
+    # Unsigned name block at the very end, after the questions: "Anna Kleinert / Jochen Maier",
+    # "Stefan Wolter / Fraktionsvorsitzender / Fraktion DIE LINKE".
+    tail: list[str] = []
+    for line in reversed(lines[q_end:]):
+        cur = line.strip()
+        if not cur:
+            continue
+        if len(cur) > 60 or cur.endswith(("?", ".", ":", ",")) and not _ROLE_WORD_RE.search(cur):
+            break
+        tail.insert(0, cur)
+        if len(tail) > 12:
+            break
+    for cur in tail:
+        cand = _clean_name(cur)
+        if cand and _NAME_RE.match(cand) and _is_person_line(cur) and cand not in out:
+            out.append(cand)
     return out
+
+
+_ROLE_WORD_RE = re.compile(
+    r"(vorsitz|sprecher|mitglied|geschäftsführ|minister|bürgermeister|stadtr[aä]t|ratsherr|"
+    r"ratsfrau|referent|präsident|senator|landrat|abgeordnete|verordnete|fraktion|rathaus|"
+    r"grüße|stadt\b|gemeinde|kreis\b|verwaltung)",
+    re.IGNORECASE,
+)
+
+
+def _is_person_line(line: str) -> bool:
+    """A line holding only a person's name (not a role, a faction or an address)."""
+    s = line.strip()
+    return (
+        len(s) <= 50
+        and not re.search(r"\d", s)
+        and not _ROLE_WORD_RE.search(s)
+        and not _factions_in(s)
+        and not _match_type(s)
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -496,8 +653,8 @@ _ROLE_RE = re.compile(
     re.IGNORECASE,
 )
 _COMMITTEE_WORDS = re.compile(
-    r"(Ausschuss|Rat\b|Stadtrat|Gemeinderat|Kreistag|Bezirks|Beirat|Versammlung|Verbandsversammlung|"
-    r"Haupt|Kommission|Präsidium|Vertretung|Bürgerschaft|Magistrat|Senat|Ortsrat|Kreisausschuss)",
+    r"((?i:ausschuss)|Rat\b|(?<=[a-zäöü])rat\b|Stadtrat|Gemeinderat|Kreistag|Bezirks|Beirat|Versammlung|Verbandsversammlung|"
+    r"(?i:versammlung)|Haupt|Kommission|Präsidium|Vertretung|Bürgerschaft|Magistrat|Senat|Ortsrat|Kreisausschuss)",
 )
 _TOP_RE = re.compile(
     r"\b(?:TOP|Tagesordnungspunkt)\s*:?\s*([ÖN]?\s?\d+(?:\.\d+)*)|^([ÖN]\s?\d+(?:\.\d+)*)$"
@@ -546,9 +703,30 @@ def _find_consultations(ctx: _Ctx) -> list[Consultation]:
     lines = ctx.lines
     out: list[Consultation] = []
     for i, line in enumerate(lines):
-        if not re.match(r"^(Beratungsfolge|Beratungsreihenfolge|Beratungsgang)\b", line.strip()):
-            continue
         cells = [c.strip() for c in line.split("\t")]
+        heading = (
+            re.match(r"^(Beratungsfolge|Beratungsreihenfolge|Beratungsgang)\b", line.strip())
+            is not None
+        )
+        if not heading:
+            # A bare table header row: "Gremium<TAB>Datum der Sitzung".
+            if not (
+                len(cells) > 1
+                and re.fullmatch(r"Gremium|Beratungsgremium", cells[0])
+                and any(re.search(r"Datum|Sitzung|Termin", c) for c in cells[1:])
+            ):
+                continue
+        elif len(cells) == 1:
+            # "Beratungsfolge:" on its own line, then a tab header row: read that instead.
+            nxt_i = _next_nonblank(lines, i + 1, min(len(lines), i + 3))
+            if nxt_i is not None:
+                nxt_cells = [c.strip() for c in lines[nxt_i].split("\t")]
+                if (
+                    len(nxt_cells) > 1
+                    and not _find_date(lines[nxt_i])
+                    and _header_columns(nxt_cells).get("committee") is not None
+                ):
+                    i, cells = nxt_i, nxt_cells
         if len(cells) > 1:
             cols = _header_columns(cells)
             cols.setdefault("committee", 0)
@@ -602,16 +780,51 @@ def _find_consultations(ctx: _Ctx) -> list[Consultation]:
     # Form layout: "Gremium: Stadtrat" + "Sitzungstermin: 20.05.2025".
     form_committee: str | None = None
     date: dt.date | None = None
-    for line in lines[: max(ctx.header_end, 30)]:
-        m = re.match(r"^(?:Gremium|Beratung in|Adressat)\s*[:\t]\s*(.+)$", line.strip())
-        if m and form_committee is None and _COMMITTEE_WORDS.search(m.group(1)):
-            form_committee = _ws(m.group(1).replace("\t", " "))
-        m = re.match(r"^(?:Sitzungstermin|Sitzung am|Sitzungsdatum)\s*[:\t]\s*(.+)$", line.strip())
-        if m and date is None:
-            date = _find_date(m.group(1))
+    head = lines[: max(ctx.header_end, 30)]
+    for i in range(len(head)):
+        value = _form_value(head, i, r"Gremium|Beratung in|Adressat")
+        if value and form_committee is None and _COMMITTEE_WORDS.search(value):
+            form_committee = _ws(value.replace("\t", " "))
+        value = _form_value(head, i, r"Sitzungstermin|Sitzung am|Sitzungsdatum")
+        if value and date is None:
+            date = _find_date(value)
     if form_committee:
         out.append(Consultation(committee=form_committee, role=None, date=date, agenda_item=None))
+        return out
+    # "Anfrage zur Sitzung der Stadtverordnetenversammlung am 27.03.2025".
+    for line in head:
+        m = re.match(
+            r"^(?:\w+\s+){0,3}(?:Anfrage|Antrag)\w*\s+(?:zur|für die)\s+Sitzung\s+(?:des|der)\s+"
+            r"(.+?)\s+(?:am|vom)\s+(.+)$",
+            line.strip(),
+        )
+        if m and _COMMITTEE_WORDS.search(m.group(1)) and _find_date(m.group(2)):
+            out.append(
+                Consultation(
+                    committee=_ws(m.group(1)),
+                    role=None,
+                    date=_find_date(m.group(2)),
+                    agenda_item=None,
+                )
+            )
+            break
     return out
+
+
+def _form_value(lines: list[str], i: int, labels: str) -> str | None:
+    """Value of a form field at line ``i``: 'Label: value', 'Label<TAB>value', or a bare
+    'Label' line with the value on the next non-blank line."""
+    line = lines[i].strip()
+    m = re.match(rf"^(?:{labels})\s*[:\t]\s*(.+)$", line)
+    if m:
+        return m.group(1).strip()
+    if re.fullmatch(rf"(?:{labels}):?", line):
+        j = _next_nonblank(lines, i + 1, min(len(lines), i + 3))
+        if j is not None:
+            nxt = lines[j].strip()
+            if not _LABEL_LINE_RE.match(nxt) and len(nxt) < 160:
+                return nxt
+    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -661,6 +874,7 @@ class _Item:
     value: int
     line: int
     rest: str
+    style: str = "plain"  # "frage" for 'Frage 3:' numbering
 
 
 @dataclass
@@ -700,8 +914,25 @@ def _split_inline(lines: list[str]) -> list[str]:
                 pos = m.end()
                 expected = n + 1
         pieces.append(line[pos:].strip())
+        if len(pieces) > 1:
+            pieces[-1:] = _split_after_question(pieces[-1])
         out.extend(p for p in pieces if p)
     return out
+
+
+def _split_after_question(piece: str) -> list[str]:
+    """The last question of a flattened line runs on into the following prose (an answer, a
+    signature): cut after its '?' unless the next sentence continues it ('Bitte ...', another
+    question)."""
+    for m in re.finditer(r"\?\s+(?=[A-ZÄÖÜ„])", piece):
+        tail = piece[m.end() :]
+        if _CONT_CUE_RE.match(tail):
+            continue
+        sentence = re.match(r"[^.?!]*[.?!:]?", tail)
+        if sentence and sentence.group(0).endswith("?"):
+            continue
+        return [piece[: m.start() + 1], tail]
+    return [piece]
 
 
 def _find_lists(lines: list[str]) -> list[_List]:
@@ -725,10 +956,13 @@ def _find_lists(lines: list[str]) -> list[_List]:
         ):
             continue
         value, letter = _item_value(num)
-        item = _Item(number=num, value=value, line=i, rest=rest)
+        style = "frage" if m.group("fn") else "plain"
+        item = _Item(number=num, value=value, line=i, rest=rest, style=style)
         target: _List | None = None
         best = -1
-        for lst in lists:
+        # A 'Frage 4:' item continues the 'Frage N:' list, not a numbered list inside an answer.
+        same_style = [lst for lst in lists if lst.items[-1].style == style]
+        for lst in same_style or lists:
             last_item = lst.items[-1]
             lv, ll = _item_value(last_item.number)
             ok = (
@@ -837,7 +1071,7 @@ def _question_extent(lines: list[str], start: int, stop: int, full: bool) -> int
             ):
                 j = nxt_i
                 continue
-            if _TERMINATOR_RE.match(nxt):
+            if _TERMINATOR_RE.match(nxt) or (_ends_question(cur) and _is_item_start(nxt)):
                 return j + 1
             if blank_between and not nxt[:1].islower():
                 return j + 1
@@ -1025,6 +1259,27 @@ def _cue_questions(ctx: _Ctx) -> tuple[list[Question], int]:
     return [], 0
 
 
+def _continue_restarted(
+    ctx: _Ctx, lists: list[_List], qs: list[Question], end: int
+) -> tuple[list[Question], int]:
+    """A question list that restarts at 1 directly after the last question (an HTML ordered list
+    split in two: '1. 2a. 2b. 3.' then '1. 2.') continues the numbering: 4., 5."""
+    while qs and re.fullmatch(r"\d+[a-z]?", qs[-1].number):
+        nxt = _next_nonblank(ctx.lines, end, len(ctx.lines))
+        follow = next((lst for lst in lists if lst.items[0].line == nxt), None)
+        if follow is None:
+            break
+        more, more_end = _questions_from_list(ctx, follow)
+        if not more or not all(_ends_question(q.text) or q.items for q in more):
+            break
+        offset = _item_value(qs[-1].number)[0]
+        for q in more:
+            v, letter = _item_value(q.number)
+            qs.append(Question(number=f"{v + offset}{letter}", text=q.text, items=q.items))
+        end = more_end
+    return qs, end
+
+
 def _find_questions(ctx: _Ctx) -> tuple[list[Question], int]:
     lists = _find_lists(ctx.lines)
     best: tuple[float, list[Question], int] | None = None
@@ -1036,7 +1291,7 @@ def _find_questions(ctx: _Ctx) -> tuple[list[Question], int]:
         if best is None or score > best[0] + 1e-9 or (abs(score - best[0]) < 1e-9 and False):
             best = (score, qs, end)
     if best is not None:
-        return best[1], best[2]
+        return _continue_restarted(ctx, lists, best[1], best[2])
     qs, end = _unnumbered_questions(ctx)
     if qs:
         return qs, end

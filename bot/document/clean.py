@@ -66,8 +66,15 @@ def _normalise_chars(text: str) -> str:
     return re.sub(r"[\x01\x03-\x08\x0b\x0e-\x1f\x7f]", "", text)
 
 
+_PAGE_NO_IN_HEADER_RE = re.compile(
+    r"(Seite\s+)\d{1,3}(\s*(?:von|/)\s*)?(\d{1,3})?|[-–—]\s*\d{1,3}\s*[-–—]", re.IGNORECASE
+)
+
+
 def _norm_header(line: str) -> str:
-    return re.sub(r"\s+", " ", line).strip()
+    """Comparison key of a header/footer line; the page number in it is ignored."""
+    line = re.sub(r"\s+", " ", line).strip()
+    return _PAGE_NO_IN_HEADER_RE.sub(lambda m: "Seite #" if m.group(1) else "- # -", line)
 
 
 def _find_running_headers(lines: list[str]) -> set[str]:
@@ -79,6 +86,24 @@ def _find_running_headers(lines: list[str]) -> set[str]:
             continue
         if _HEADER_WORD_RE.search(line) and (n >= 3 or re.search(r"\d", line)):
             headers.add(line)
+    # A repeated short line directly above or below a running header belongs to it
+    # ("Kreistag des Landkreises X" over "Drucksache 2025/031 – Seite 2").
+    keys = [_norm_header(line) for line in lines]
+    for i, key in enumerate(keys):
+        if key not in headers:
+            continue
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(keys):
+                other = keys[j]
+                if (
+                    other
+                    and other not in headers
+                    and counts[other] >= 2
+                    and len(other) < 80
+                    and not other.endswith(("?", ":", ".", ","))
+                    and _HEADER_WORD_RE.search(other)
+                ):
+                    headers.add(other)
     return headers
 
 
@@ -155,6 +180,7 @@ def _strip_footnotes(lines: list[str], page_starts: list[int]) -> list[str]:
         while j >= 0 and not lines[j].strip():
             j -= 1
         # Walk up over at most 8 lines looking for the first footnote line after a blank.
+        # Several footnotes ("1 ...", "2 ...", "3 ...") form one block: take the topmost.
         k = j
         start: int | None = None
         while k >= 0 and j - k < 8 and lines[k].strip():
@@ -162,7 +188,8 @@ def _strip_footnotes(lines: list[str], page_starts: list[int]) -> list[str]:
                 k == 0 or not lines[k - 1].strip() or _has_marker(markers_text, lines[k])
             ):
                 start = k
-                break
+                if k == 0 or not lines[k - 1].strip():
+                    break
             k -= 1
         if start is not None:
             # The block must start with footnote 1..n (a number <= 30) and not be a question.
@@ -178,6 +205,8 @@ def clean_text(raw: str) -> str:
         return ""
     text = _normalise_chars(raw)
     lines = [line.strip(" \t") for line in text.split("\n")]
+    # Column gaps of layout-preserving extractors (3+ spaces inside a line) are cell borders.
+    lines = [re.sub(r"(?<=\S) {3,}(?=\S)", "\t", line) for line in lines]
     # Letter-spaced headings: "A N T W O R T" -> "ANTWORT".
     lines = [line.replace(" ", "") if _LETTER_SPACED_RE.match(line) else line for line in lines]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -131,7 +131,7 @@ class OParlClient:
                 if status == 404 and allow_404:
                     return None
                 if status not in RETRY_STATUS:
-                    raise FeedError(f"{url}: HTTP {status}")
+                    raise FeedError(f"{url}: HTTP {status}", permanent=400 <= status < 500)
             attempt += 1
             if attempt > self.max_retries:
                 raise FeedError(f"{url}: {reason} after {attempt} attempts")
@@ -152,9 +152,16 @@ class OParlClient:
 
     # -- lists ------------------------------------------------------------------------------
 
+    def page(self, url: str, *, allow_404: bool = False) -> Page | None:
+        """One list page (None: 404 allowed and received)."""
+        body = self.get_bytes(url, allow_404=allow_404)
+        if body is None:
+            return None
+        return parse_page(decode_json(body, url), url)
+
     def pages(
         self, list_url: str, params: dict[str, str] | None = None, *, start_url: str | None = None
-    ) -> Iterator[Page]:
+    ) -> Generator[Page, None, None]:
         """Follow `links.next` only. A filtered list answering 404 is empty (SD.NET)."""
         url: str | None = start_url or _with_params(list_url, params)
         filtered = bool(params)
@@ -165,10 +172,9 @@ class OParlClient:
                 log.warning("pagination loop at %s: stopping", url)
                 return
             seen_urls.add(url)
-            body = self.get_bytes(url, allow_404=filtered)
-            if body is None:
+            page = self.page(url, allow_404=filtered)
+            if page is None:
                 return
-            page = parse_page(decode_json(body, url), url)
             fingerprint = tuple(str(i.get("id")) for i in page.items)
             if fingerprint and fingerprint in seen_fingerprints:
                 # Somacos: one shared server returns the same page for every ?page=n.

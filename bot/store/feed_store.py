@@ -3,7 +3,7 @@ new Anfrage and its "to be announced" mark are committed together (the outbox gu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -55,6 +55,9 @@ class SaveStats:
     unchanged: int = 0
     deleted: int = 0
     new_anfragen: int = 0
+    # Ids not stored before (new objects and tombstones of objects never seen): an incremental
+    # read of an oldest-first list stops at the first page without any.
+    fresh: int = 0
 
 
 def save_body(session: Session, source: str, body: Body) -> None:
@@ -65,7 +68,13 @@ def save_body(session: Session, source: str, body: Body) -> None:
     )
 
 
-def save_organizations(session: Session, source: str, orgs: Sequence[Organization]) -> None:
+def save_organizations(session: Session, source: str, orgs: Sequence[Organization]) -> int:
+    """Returns how many of the ids were not stored before."""
+    known = set(
+        session.scalars(
+            select(OrganizationRow.id).where(OrganizationRow.id.in_([o.id for o in orgs]))
+        )
+    )
     rows: dict[str, dict[str, Any]] = {
         o.id: {
             "id": o.id,
@@ -82,6 +91,8 @@ def save_organizations(session: Session, source: str, orgs: Sequence[Organizatio
     deleted_only = [r for r in rows.values() if r["deleted"] and r["name"] is None]
     upsert(session, OrganizationRow.__table__, [r for r in rows.values() if r not in deleted_only])  # type: ignore[arg-type]
     _mark_deleted(session, OrganizationRow, [r["id"] for r in deleted_only])
+    # Tombstones without data are not stored, so they never count as unseen.
+    return sum(1 for i, r in rows.items() if i not in known and r not in deleted_only)
 
 
 def _mark_deleted(session: Session, model: Any, ids: Sequence[str]) -> None:
@@ -106,6 +117,7 @@ def save_meetings(session: Session, source: str, meetings: Sequence[Meeting]) ->
         [{"id": i, "source": source, "deleted": True} for i in gone if i not in known],
     )
     stats.deleted = len(gone)
+    stats.fresh = sum(1 for i in by_id if i not in known)
     changed = [
         m
         for m in by_id.values()
@@ -135,7 +147,8 @@ def save_meetings(session: Session, source: str, meetings: Sequence[Meeting]) ->
             for m in changed
         ],
     )
-    ids = [m.id for m in changed]
+    # Only a meeting we already had can have agenda items to replace.
+    ids = [m.id for m in changed if m.id in known]
     if ids:
         session.execute(delete(AgendaItemRow).where(AgendaItemRow.meeting_id.in_(ids)))
     items: dict[str, dict[str, Any]] = {}
@@ -177,6 +190,7 @@ def save_papers(
     }
     gone = [p for p in by_id.values() if p.deleted]
     stats.deleted = len(gone)
+    stats.fresh = sum(1 for i in by_id if i not in known)
     _mark_deleted(session, PaperRow, [p.id for p in gone if p.id in known])
     # A tombstone for a deleted paper we never saw: it counts, and is never announced.
     upsert(
@@ -254,16 +268,18 @@ def save_papers(
     stats.changed = len(changed) - stats.new
     # first_seen_at and announce_state belong to us, not to the feed: never overwrite them.
     upsert(session, PaperRow.__table__, rows, keep=("first_seen_at", "announce_state"))  # type: ignore[arg-type]
-    _save_children(session, changed)
+    _save_children(session, changed, known)
     return stats
 
 
-def _save_children(session: Session, papers: Sequence[Paper]) -> None:
-    ids = [p.id for p in papers]
-    if not ids:
+def _save_children(session: Session, papers: Sequence[Paper], known: Container[str]) -> None:
+    if not papers:
         return
-    session.execute(delete(ConsultationRow).where(ConsultationRow.paper_id.in_(ids)))
-    session.execute(delete(FileRow).where(FileRow.paper_id.in_(ids)))
+    # Only a paper we already had can have consultations and files to replace.
+    ids = [p.id for p in papers if p.id in known]
+    if ids:
+        session.execute(delete(ConsultationRow).where(ConsultationRow.paper_id.in_(ids)))
+        session.execute(delete(FileRow).where(FileRow.paper_id.in_(ids)))
     consultations: dict[str, dict[str, Any]] = {}
     files: dict[str, dict[str, Any]] = {}
     for p in papers:

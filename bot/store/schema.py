@@ -64,6 +64,10 @@ class ListState(Base):
     source: Mapped[str] = mapped_column(String(100))
     watermark: Mapped[datetime | None]
     last_count: Mapped[int] = mapped_column(Integer, default=0)
+    # None: the server honours `modified_since`; "tail": it does not, so an incremental poll
+    # reads from `links.last` backwards (see jobs/sync.py).
+    mode: Mapped[str | None] = mapped_column(String(20))
+    full_sync_at: Mapped[datetime | None]
 
 
 class BodyRow(Base):

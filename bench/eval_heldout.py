@@ -1,0 +1,122 @@
+"""Score the Anfrage parser against the held-out corpus in ``tests/document/heldout``.
+
+The held-out documents (``NAME.txt`` + hand-written gold ``NAME.json``) were written without running
+the parser, so this score is independent of the parser's own output (unlike ``eval_parser.py``,
+whose gold labels were produced by running the parser and then checked by hand).
+
+Every document goes through ``bot.document.cli.run_parse(path, as_json=True, ...)``, i.e. exactly
+what ``anfragebot parse FILE --json`` prints. Scoring is the same as in ``eval_parser.py``: a
+question matches when its number matches and the difflib ratio of the whitespace-normalised texts
+is >= 0.9; fields (reference, date, paper_type, subject, factions, consultations, signatories) must
+be equal. Prints the misses per document; the last two lines are ``question F1: X.XXX`` and
+``field accuracy: X.XXX``.
+
+    .venv/bin/python bench/eval_heldout.py [-v]
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+HELDOUT_DIR = ROOT / "tests" / "document" / "heldout"
+
+
+def _load_eval_parser() -> ModuleType:
+    name = "eval_parser"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("eval_parser.py"))
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+_ep = _load_eval_parser()
+
+
+def corpus() -> list[tuple[str, Path, dict[str, Any]]]:
+    docs: list[tuple[str, Path, dict[str, Any]]] = []
+    for txt in sorted(HELDOUT_DIR.glob("*.txt")):
+        gold_path = txt.with_suffix(".json")
+        if gold_path.exists():
+            docs.append((txt.stem, txt, json.loads(gold_path.read_text(encoding="utf-8"))))
+    return docs
+
+
+def _misses(pred: dict[str, Any] | None, gold: dict[str, Any]) -> list[str]:
+    """Human-readable differences between a prediction and its gold label."""
+    if pred is None:
+        return ["(no output)"]
+    out: list[str] = []
+    for f in _ep.FIELDS:
+        if not _ep._field_equal(f, pred.get(f), gold.get(f)):
+            out.append(f"{f}: got {pred.get(f)!r}, want {gold.get(f)!r}")
+    pred_qs = list(pred.get("questions") or [])
+    used: set[int] = set()
+    for gq in gold.get("questions") or []:
+        hit = next(
+            (i for i, pq in enumerate(pred_qs) if i not in used and _ep.question_matches(pq, gq)),
+            None,
+        )
+        if hit is None:
+            same_no = [pq for pq in pred_qs if str(pq.get("number")) == str(gq["number"])]
+            got = _ep._norm(same_no[0]["text"]) if same_no else "(none)"
+            out.append(f"missed Q{gq['number']}: want {_ep._norm(gq['text'])!r}; got {got!r}")
+        else:
+            used.add(hit)
+    for i, pq in enumerate(pred_qs):
+        if i not in used:
+            out.append(f"extra Q{pq.get('number')}: {_ep._norm(pq.get('text', ''))[:90]!r}")
+    return out
+
+
+def evaluate(verbose: bool = False) -> Any:
+    """Score every held-out document; return an ``eval_parser.Totals``."""
+    scores = []
+    for name, path, gold in corpus():
+        pred, error = _ep.parse_file(path)
+        scores.append(_ep.score(name, pred, gold, error))
+        if verbose:
+            for line in _misses(pred, gold):
+                print(f"  {name}: {line}")
+    return _ep.Totals(scores)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    verbose = "-v" in args or "--verbose" in args
+    print(f"held-out corpus: {HELDOUT_DIR.relative_to(ROOT)}")
+    if verbose:
+        print("misses:")
+    totals = evaluate(verbose=verbose)
+    print()
+    print(f"{'document':58} {'gold':>4} {'pred':>4} {'P':>6} {'R':>6} {'F1':>6}  fields")
+    for d in totals.docs:
+        bad = [f for f, ok in d.fields.items() if not ok]
+        fields = "ok" if not bad else "wrong: " + ", ".join(bad)
+        if d.error:
+            fields = f"ERROR {d.error}"
+        print(
+            f"{d.name[:58]:58} {d.n_gold:4d} {d.n_pred:4d} "
+            f"{d.precision:6.3f} {d.recall:6.3f} {d.f1:6.3f}  {fields}"
+        )
+    print()
+    print("per-field accuracy: " + ", ".join(f"{k} {v:.3f}" for k, v in totals.per_field().items()))
+    print(f"documents: {len(totals.docs)}, gold questions: {sum(d.n_gold for d in totals.docs)}")
+    print(f"question precision: {totals.precision:.3f}")
+    print(f"question recall: {totals.recall:.3f}")
+    print(f"question F1: {totals.f1:.3f}")
+    print(f"field accuracy: {totals.field_accuracy:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
