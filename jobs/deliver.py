@@ -19,6 +19,7 @@ from bot.store.db import transaction
 from bot.store.deliveries import (
     Claimed,
     claim,
+    mark_dropped,
     mark_parked,
     mark_retry,
     mark_sent,
@@ -153,7 +154,8 @@ def _deliver_one(
             return None
         if rendered is None:
             with transaction(factory) as session:
-                mark_parked(session, item.id, reason="nothing to send (object no longer in store)")
+                # Outdated by now (meeting cancelled, paper gone): not an error, nothing to send.
+                mark_dropped(session, item.id, reason="outdated before it was sent")
             report.skipped += 1
             return None
         posted = history.find(item, rendered.thread_ts) if _may_have_posted(item) else None

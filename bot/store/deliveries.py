@@ -109,6 +109,14 @@ def mark_retry(session: Session, delivery_id: int, *, error: str, at: datetime) 
     )
 
 
+def mark_dropped(session: Session, delivery_id: int, *, reason: str) -> None:
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(status="dropped", last_error=reason[:1000])
+    )
+
+
 def mark_parked(session: Session, delivery_id: int, *, reason: str) -> None:
     session.execute(
         update(Delivery)

@@ -200,9 +200,8 @@ class Delivery(Base):
     key: Mapped[str] = mapped_column(String(1200))
     paper_id: Mapped[str | None] = mapped_column(String(1000), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(
-        String(20), default="pending"
-    )  # pending|sending|sent|parked
+    # pending | sending | sent | parked (permanent error) | dropped (outdated, nothing to send)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]
     claimed_at: Mapped[datetime | None]

@@ -40,37 +40,49 @@ def _org_names(session: Session, ids: Sequence[str]) -> dict[str, str]:
     return {i: n for i, n in rows if n}
 
 
-def _sessions(session: Session, paper_id: str, parsed: dict[str, object] | None) -> list[SessionInfo]:
+def _sessions(
+    session: Session, paper_id: str, parsed: dict[str, object] | None
+) -> list[SessionInfo]:
     consultations = session.scalars(
         select(ConsultationRow)
         .where(ConsultationRow.paper_id == paper_id)
         .order_by(ConsultationRow.position)
     ).all()
-    meeting_ids = [c.meeting_id for c in consultations if c.meeting_id]
-    meetings = {
-        m.id: m
-        for m in session.scalars(select(MeetingRow).where(MeetingRow.id.in_(meeting_ids))).all()
-    } if meeting_ids else {}
     item_ids = [c.agenda_item_id for c in consultations if c.agenda_item_id]
     cons_ids = [c.id for c in consultations]
-    items = {
-        a.id: a
-        for a in session.scalars(
-            select(AgendaItemRow).where(
-                AgendaItemRow.id.in_(item_ids) | AgendaItemRow.consultation_id.in_(cons_ids)
-            )
-        ).all()
-    } if (item_ids or cons_ids) else {}
+    items = (
+        {
+            a.id: a
+            for a in session.scalars(
+                select(AgendaItemRow).where(
+                    AgendaItemRow.id.in_(item_ids) | AgendaItemRow.consultation_id.in_(cons_ids)
+                )
+            ).all()
+        }
+        if cons_ids
+        else {}
+    )
     by_consultation = {a.consultation_id: a for a in items.values() if a.consultation_id}
+    # Some servers link the meeting only through the agenda item, not the consultation.
+    meeting_ids = [c.meeting_id for c in consultations if c.meeting_id] + [
+        a.meeting_id for a in items.values()
+    ]
+    meetings = (
+        {m.id: m for m in session.scalars(select(MeetingRow).where(MeetingRow.id.in_(meeting_ids)))}
+        if meeting_ids
+        else {}
+    )
     org_ids = [o for c in consultations for o in c.organization_ids] + [
         o for m in meetings.values() for o in m.organization_ids
     ]
     names = _org_names(session, org_ids)
     out: list[SessionInfo] = []
     for c in consultations:
-        meeting = meetings.get(c.meeting_id or "")
         item = items.get(c.agenda_item_id or "") or by_consultation.get(c.id)
-        committee_ids = list(c.organization_ids) or (list(meeting.organization_ids) if meeting else [])
+        meeting = meetings.get(c.meeting_id or (item.meeting_id if item else ""))
+        committee_ids = list(c.organization_ids) or (
+            list(meeting.organization_ids) if meeting else []
+        )
         committee = ", ".join(names[o] for o in committee_ids if o in names) or (
             meeting.name if meeting else None
         )
@@ -82,7 +94,7 @@ def _sessions(session: Session, paper_id: str, parsed: dict[str, object] | None)
                 agenda_number=item.number if item else None,
                 result=item.result if item else None,
                 cancelled=bool(meeting and meeting.cancelled),
-                meeting_id=c.meeting_id,
+                meeting_id=meeting.id if meeting else c.meeting_id,
             )
         )
     if not out and parsed:
@@ -115,7 +127,11 @@ def load_anfrage(session: Session, paper_id: str) -> AnfrageView | None:
     elif parsed and parsed.get("factions"):
         factions = tuple(str(f) for f in parsed["factions"])
     questions = tuple(
-        (str(q.get("number") or ""), str(q.get("text") or ""), tuple(str(i) for i in q.get("items") or ()))
+        (
+            str(q.get("number") or ""),
+            str(q.get("text") or ""),
+            tuple(str(i) for i in q.get("items") or ()),
+        )
         for q in (parsed.get("questions") or [] if parsed else [])
         if isinstance(q, dict)
     )
