@@ -96,6 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `anfragebot lookup … | head`: the reader left; not an error worth a traceback.
+        sys.stderr.close()
+        return 0
 
 
 def _dispatch(args: argparse.Namespace, config: Config) -> int:

@@ -24,5 +24,6 @@ def setup_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "alembic", "apscheduler.executors", "slack_sdk", "slack_bolt"):
+    noisy_libraries = ("httpx", "httpcore", "alembic", "apscheduler.executors", "slack_sdk")
+    for noisy in (*noisy_libraries, "slack_bolt"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -77,6 +77,7 @@ def poll_once(rt: Runtime, now: datetime) -> PollReport:
     report.delivery = deliver(rt, now)
     d = report.delivery
     log.info(
-        "delivered %d, retrying %d, parked %d, reconciled %d", d.sent, d.retried, d.parked, d.reconciled
+        "delivered %d, retrying %d, parked %d, reconciled %d",
+        *(d.sent, d.retried, d.parked, d.reconciled),
     )
     return report

@@ -129,12 +129,11 @@ def _pack(lines: list[str], limit: int = MAX_SECTION) -> list[str]:
     return chunks
 
 
-def announcement(view: AnfrageView, *, now: datetime, tz: ZoneInfo) -> tuple[str, list[Block]]:
-    ref = plain(view.reference)
+def summary_blocks(view: AnfrageView, header: str, *, now: datetime, tz: ZoneInfo) -> list[Block]:
+    """Header, subject and the four facts: the top of every message about one Anfrage."""
     faction = ", ".join(view.factions)
-    header = texts.NEW_ANFRAGE.format(ref=ref) if ref else texts.NEW_ANFRAGE_NOREF
-    blocks: list[Block] = [
-        {"type": "header", "text": {"type": "plain_text", "text": clip(header, MAX_HEADER)}},
+    return [
+        {"type": "header", "text": {"type": "plain_text", "text": clip(plain(header), MAX_HEADER)}},
         section(f"*{escape(view.subject) or texts.UNKNOWN}*"),
         {
             "type": "section",
@@ -149,6 +148,13 @@ def announcement(view: AnfrageView, *, now: datetime, tz: ZoneInfo) -> tuple[str
             ],
         },
     ]
+
+
+def announcement(view: AnfrageView, *, now: datetime, tz: ZoneInfo) -> tuple[str, list[Block]]:
+    ref = plain(view.reference)
+    faction = ", ".join(view.factions)
+    header = texts.NEW_ANFRAGE.format(ref=ref) if ref else texts.NEW_ANFRAGE_NOREF
+    blocks = summary_blocks(view, header, now=now, tz=tz)
     if view.questions:
         lines = [f"*{texts.LABEL_QUESTIONS}*"] + question_lines(view)
         hidden = len(view.questions) - MAX_QUESTIONS_SHOWN
@@ -161,14 +167,18 @@ def announcement(view: AnfrageView, *, now: datetime, tz: ZoneInfo) -> tuple[str
             lines.append(more)
         blocks.extend(section(chunk) for chunk in _pack(lines)[:10])
     elif view.document_note:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": view.document_note}]})
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": view.document_note}]}
+        )
     if view.sessions:
         lines = [f"*{texts.LABEL_CONSULTATION}*"] + [fmt_session(s, tz) for s in view.sessions[:10]]
         blocks.extend(section(chunk) for chunk in _pack(lines)[:3])
     links = [link(view.web, texts.LINK_RIS), link(view.document_url, texts.LINK_DOCUMENT)]
     links = [lk for lk, url in zip(links, (view.web, view.document_url), strict=True) if url]
     if links:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(links)}]})
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(links)}]}
+        )
     fallback = texts.FALLBACK_ANNOUNCE.format(
         ref=escape(ref),
         faction=f" ({escape(faction)})" if faction else "",

@@ -30,7 +30,7 @@ from bot.slack.blocks import (
     plain,
     question_lines,
     section,
-    status_text,
+    summary_blocks,
 )
 from bot.slack.parse import (
     AboSyntaxError,
@@ -209,9 +209,7 @@ def _subscribe(session: Session, command: Command, ctx: Context) -> Reply:
         conditions = parse_conditions(command.arg)
     except AboSyntaxError as e:
         return Reply(str(e), [section(str(e))])
-    sub_id = add_subscription(
-        session, ctx.channel, conditions, created_by=ctx.user, now=ctx.now
-    )
+    sub_id = add_subscription(session, ctx.channel, conditions, created_by=ctx.user, now=ctx.now)
     message = (
         t.ABO_CREATED.format(id=sub_id, conditions=f"`{_conditions_text(conditions)}`")
         if conditions
@@ -278,23 +276,7 @@ def detail(
     """One Drucksache in full: subject, faction, date, questions, Beratungsfolge, status, links."""
     ref = plain(view.reference)
     header = t.DETAIL_HEADER.format(ref=ref) if ref else t.DETAIL_HEADER_NOREF
-    faction = ", ".join(view.factions)
-    blocks: list[Block] = [
-        _header(header),
-        section(f"*{escape(view.subject) or texts.UNKNOWN}*"),
-        {
-            "type": "section",
-            "fields": [
-                {"type": "mrkdwn", "text": clip(f"*{label}*\n{value}", 2000)}
-                for label, value in (
-                    (texts.LABEL_FACTION, escape(faction) or texts.UNKNOWN),
-                    (texts.LABEL_DATE, fmt_date(view.date)),
-                    (texts.LABEL_TYPE, escape(view.paper_type) or texts.UNKNOWN),
-                    (texts.LABEL_STATUS, status_text(view, now, tz)),
-                )
-            ],
-        },
-    ]
+    blocks = summary_blocks(view, header, now=now, tz=tz)
     if view.questions:
         collapsed = len(view.questions) > COLLAPSE_AFTER
         shown = SHOWN_WHEN_COLLAPSED if collapsed else len(view.questions)
