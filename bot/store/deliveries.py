@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.schema import Delivery
+from bot.store.upsert import dialect_insert
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,7 @@ def enqueue(
     payload: dict[str, Any] | None = None,
 ) -> bool:
     """Add a delivery unless one with the same (kind, channel, key) exists. True if added."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     stmt = (
         insert(Delivery)
         .values(

@@ -15,7 +15,6 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.store.schema import (
@@ -27,6 +26,7 @@ from bot.store.schema import (
     OrganizationRow,
     PaperRow,
 )
+from bot.store.upsert import dialect_insert
 
 _CHUNK = 500
 T = TypeVar("T")
@@ -279,8 +279,7 @@ def record_as_sent(
     reason: str,
 ) -> bool:
     """Remember an event as already told without posting it (the announcement showed it)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     stmt = (
         insert(Delivery)
         .values(
@@ -337,8 +336,7 @@ def save_answer_link(
     now: datetime,
 ) -> bool:
     """First link wins: a later, weaker guess never replaces a recorded one."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     stmt = (
         insert(AnswerLink)
         .values(
