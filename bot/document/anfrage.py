@@ -81,7 +81,7 @@ _REF_LABEL = (
     r"(?:[-–\s]?(?:Nr\.?|Nummer|nummer))?"
 )
 _REF_VALUE = (
-    r"([A-Z]{1,4}/\d{2,5}/(?:[IVX]{1,5}|[A-Z]{1,3})\b|"
+    r"([A-Z]{1,4}[-/]\d{2,5}/(?:[IVX]{1,5}|[A-Z]{1,3})\b|"
     r"[A-Z]{0,4}[-/ ]?\d{1,5}(?:\s*/\s*\d{1,6})+(?:-\d+)?|[A-Z]{1,4}\d{3,6}/\d{2,4}|"
     r"\d{1,2}-\d{3,5}\b)"
 )
@@ -98,12 +98,30 @@ def _norm_ref(value: str) -> str:
     return re.sub(r"\s*/\s*", "/", value).strip(" -–")
 
 
+def _cited_in_prose(line: str, start: int, in_body: bool) -> bool:
+    """A number cited inside a sentence of the body ("in der Antwort auf unsere Anfrage 14/1870
+    hat ...") is not the paper's own reference; a header label starts its line or cell."""
+    if not in_body or start == 0 or line[:start].endswith("\t"):
+        return False
+    return len(line) > 60 and bool(re.search(r"[a-zäöüß]{3,}\s+$", line[:start]))
+
+
 def _find_reference(ctx: _Ctx) -> str | None:
     head = ctx.lines[: max(ctx.header_end, 40)]
-    for line in head:
+    for i, line in enumerate(head):
         m = _REF_LABEL_RE.search(line)
-        if m and not re.search(r"\b(eingegangen|Beschluss des|Antrag der|Bezug)\b", line):
+        if (
+            m
+            and not re.search(r"\b(eingegangen|Beschluss des|Antrag der|Bezug)\b", line)
+            and not _cited_in_prose(line, m.start(), i >= ctx.header_end)
+        ):
             return _norm_ref(m.group(1))
+        # A label closing its line ("Stadt X<tab>Drucksache"), the number alone on the next.
+        if re.search(rf"(?:^|\t){_REF_LABEL}\s*:?$", line.strip()) and i + 1 < len(head):
+            nxt = head[i + 1].split("\t")[0].strip()
+            m6 = re.fullmatch(_REF_VALUE, nxt)
+            if m6:
+                return _norm_ref(m6.group(1))
         # Columns of a header table: "Vorlagen-Nr.<tab>VO/2025/0142".
         cells = [c.strip() for c in line.split("\t")]
         if len(cells) > 1 and re.search(r"(Nr\.|Nummer|Drucksache)", cells[0]):
@@ -256,7 +274,7 @@ def _find_paper_type(ctx: _Ctx) -> str | None:
                 continue
             t = _match_type(cell)
             if t and re.match(
-                rf"^{re.escape(t)}[\s:.]*(?:Nr\.?\s*)?(?-i:[A-Z]{{0,4}})[-/ ]?\d+\s*/",
+                rf"^{re.escape(t)}[\s:.\-–]*(?:Nr\.?\s*)?(?-i:[A-Z]{{0,4}})[-/ ]?\d+\s*/",
                 cell,
                 re.IGNORECASE,
             ):
@@ -363,7 +381,7 @@ def _landtag_subject(ctx: _Ctx) -> str | None:
     'Anfrage der Abgeordneten ..., eingegangen am' line, or after '- Landtagsverwaltung -'."""
     lines = ctx.lines[:40]
     for i, line in enumerate(lines):
-        if re.search(r"eingegangen am", line) and re.match(r"^(Anfrage|Antrag)\b", line):
+        if re.search(r"eingegangen(?:\s+am|\s*$)", line) and re.match(r"^(Anfrage|Antrag)\b", line):
             j = i - 1
             block: list[str] = []
             while j >= 0:
@@ -617,9 +635,11 @@ def _find_signatories(ctx: _Ctx, q_end: int) -> list[str]:
         if len(tail) > 12:
             break
     for cur in tail:
-        cand = _clean_name(cur)
-        if cand and _NAME_RE.match(cand) and _is_person_line(cur) and cand not in out:
-            out.append(cand)
+        # Names set side by side in columns: "Andreas Vollmer<tab>Petra Lindqvist".
+        for cell in cur.split("\t"):
+            cand = _clean_name(cell)
+            if cand and _NAME_RE.match(cand) and _is_person_line(cell) and cand not in out:
+                out.append(cand)
     return out
 
 

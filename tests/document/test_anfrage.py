@@ -207,3 +207,53 @@ _LINE = st.one_of(
 def test_never_raises_on_structured_noise(lines: list[str]) -> None:
     parsed = parse_anfrage("\n".join(lines))
     ParsedAnfrage.from_json_dict(parsed.to_json_dict())
+
+
+# --- General rules added for the second held-out set (tests/document/heldout2) ---------------
+
+
+def test_reference_cited_in_body_prose_is_not_the_papers_own() -> None:
+    text = (
+        "Fraktionsanfrage Fraktion X\t\n14 / 2330\t\n\n\t30.06.2025\nFraktionsanfrage\töffentlich\n\n"
+        "Betreff: Waldumbau\n\nAnfrage\n\n"
+        "In der Antwort auf unsere Anfrage 14/1870 hat die Verwaltung folgende Schwerpunkte genannt.\n\n"
+        "1. Wie viele Hektar sind geschädigt?\n"
+    )
+    assert parse_anfrage(text).reference == "14/2330"
+
+
+def test_reference_label_closing_its_line_with_the_number_on_the_next() -> None:
+    text = "Stadt Bergheim\tDrucksache\n2025/0521\nAnfrage\nBetreff: Parken\n\n1. Wie viele?\n"
+    assert parse_anfrage(text).reference == "2025/0521"
+
+
+def test_reference_with_hyphenated_letter_prefix_and_roman_period() -> None:
+    text = "Bezirksverordnetenversammlung Pankow\nDrucksache - KA-0456/IX\n\nBetreff: Turnhalle\n"
+    assert parse_anfrage(text).reference == "KA-0456/IX"
+
+
+def test_vorlage_dash_number_line_is_not_the_paper_type() -> None:
+    text = "Stadt X\nVorlage - AN/0187/2025\n\nAnfrage\nBetreff: Schulweg\n\n1. Wann?\n"
+    assert parse_anfrage(text).paper_type == "Anfrage"
+
+
+def test_landtag_subject_when_eingegangen_am_is_wrapped() -> None:
+    text = (
+        "Kleine Anfrage zur schriftlichen Beantwortung\nmit Antwort der Landesregierung\n"
+        "Anfrage der Abgeordneten A B und C D (SPD)\n"
+        "Antwort des Ministeriums namens der Landesregierung\n"
+        "Studentisches Wohnen in Niedersachsen\n"
+        "Anfrage der Abgeordneten A B und C D (SPD), eingegangen\n"
+        "am 02.07.2026 - Drs. 19/11165,\n"
+    )
+    assert parse_anfrage(text).subject == "Studentisches Wohnen in Niedersachsen"
+
+
+def test_unsigned_names_side_by_side_in_columns() -> None:
+    text = (
+        "Anfrage\nBetreff: Parken\n\nWir fragen:\n\n1. Wie viele Verwarnungen gab es?\n\n"
+        "Bergheim, 07.07.2025\n\n"
+        "Andreas Vollmer                     Petra Lindqvist\n"
+        "Fraktionsvorsitzender               Ratsmitglied\n"
+    )
+    assert parse_anfrage(text).signatories == ("Andreas Vollmer", "Petra Lindqvist")
