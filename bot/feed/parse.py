@@ -1,4 +1,8 @@
-"""Raw OParl JSON (after `quirks`) → domain objects. Pure functions; unknown shapes become None."""
+"""Raw OParl JSON (after `quirks`) → domain objects. Pure functions; unknown shapes become None.
+
+The `parse_<object>` entry points clean the whole object (`clean_value`) once; the helpers they
+call for embedded files, consultations and agenda items get already cleaned values.
+"""
 
 from __future__ import annotations
 
@@ -75,7 +79,6 @@ def parse_file(raw: Any) -> FileRef | None:
         return FileRef(id=raw)
     if not isinstance(raw, dict) or not ref_id(raw):
         return None
-    raw = clean_value(raw)
     text = raw.get("text")
     return FileRef(
         id=str(raw["id"]),
@@ -95,7 +98,6 @@ def parse_consultation(raw: Any) -> Consultation | None:
         return Consultation(id=raw)
     if not isinstance(raw, dict):
         return None
-    raw = clean_value(raw)
     authoritative = raw.get("authoritative")
     return Consultation(
         id=ref_id(raw),
@@ -150,7 +152,6 @@ def _location_text(raw: Any) -> str | None:
 def parse_agenda_item(raw: Any, order: int) -> AgendaItem | None:
     if not isinstance(raw, dict) or not ref_id(raw):
         return None
-    raw = clean_value(raw)
     public = raw.get("public")
     return AgendaItem(
         id=str(raw["id"]),
