@@ -13,6 +13,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Config
 from bot.runtime import Runtime, build_runtime
+from jobs.leader import Leader
 from jobs.poll import poll_once
 from jobs.remind import remind_once
 
@@ -24,26 +25,31 @@ REMIND_MINUTES = 5
 _ONE_AT_A_TIME = threading.Lock()
 
 
-def _guarded(name: str, job: object, rt: Runtime) -> None:
-    """A failing run is logged in one line and retried on the next interval, never fatal."""
+def _guarded(name: str, job: object, rt: Runtime, leader: Leader | None = None) -> None:
+    """A failing run is logged in one line and retried on the next interval, never fatal.
+    With replicas on PostgreSQL only the leader runs it (jobs/leader.py)."""
     try:
         with _ONE_AT_A_TIME:
+            if leader is not None and not leader.is_leader():
+                log.debug("%s: skipped, another replica is the leader", name)
+                return
             job(rt, datetime.now(UTC))  # type: ignore[operator]
     except Exception as e:  # noqa: BLE001 - the scheduler must outlive any single failure
         log.error("%s failed: %s: %s", name, type(e).__name__, e)
 
 
-def make_scheduler(rt: Runtime) -> BackgroundScheduler:
+def make_scheduler(rt: Runtime, leader: Leader | None = None) -> BackgroundScheduler:
     tz = rt.config.reminders.timezone
+    poll_seconds = rt.config.poll_minutes * 60
     scheduler = BackgroundScheduler(timezone=tz)
     scheduler.add_job(
         _guarded,
-        IntervalTrigger(minutes=rt.config.poll_minutes, timezone=tz),
-        args=("poll", poll_once, rt),
+        IntervalTrigger(seconds=poll_seconds, timezone=tz),
+        args=("poll", poll_once, rt, leader),
         id="poll",
         next_run_time=datetime.now(tz),
         # APScheduler drops runs later than 1 s by default; a busy machine must not skip polls.
-        misfire_grace_time=rt.config.poll_minutes * 60,
+        misfire_grace_time=max(1, int(poll_seconds)),
         coalesce=True,
         max_instances=1,
     )
@@ -52,7 +58,7 @@ def make_scheduler(rt: Runtime) -> BackgroundScheduler:
     scheduler.add_job(
         _guarded,
         IntervalTrigger(minutes=REMIND_MINUTES, timezone=tz),
-        args=("remind", remind_once, rt),
+        args=("remind", remind_once, rt, leader),
         id="remind",
         misfire_grace_time=REMIND_MINUTES * 60,
         coalesce=True,
@@ -63,7 +69,8 @@ def make_scheduler(rt: Runtime) -> BackgroundScheduler:
 
 def run_forever(config: Config) -> int:
     rt = build_runtime(config)
-    scheduler = make_scheduler(rt)
+    leader = Leader(rt.engine)
+    scheduler = make_scheduler(rt, leader)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -79,12 +86,13 @@ def run_forever(config: Config) -> int:
 
         socket = start_socket_mode(config, rt.factory)
     scheduler.start()
-    log.info("polling %d source(s) every %d minutes", len(config.sources), config.poll_minutes)
+    log.info("polling %d source(s) every %g minutes", len(config.sources), config.poll_minutes)
     try:
         stop.wait()
     finally:
         if socket is not None:
             socket.close()
         scheduler.shutdown(wait=True)
+        leader.close()
         rt.close()
     return 0

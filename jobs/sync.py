@@ -4,10 +4,8 @@ paper's committee and session are known when it is announced)."""
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +20,7 @@ from bot.store.db import transaction
 from bot.store.feed_store import (
     AnnouncePolicy,
     SaveStats,
+    refresh_planner_stats,
     save_body,
     save_meetings,
     save_organizations,
@@ -170,6 +169,7 @@ class _Batch:
         self.read = read
         self.items: list[dict[str, Any]] = []
         self.since = 0.0
+        self.flushes = 0
 
     def add(self, page: Page) -> None:
         if not self.items:
@@ -191,6 +191,12 @@ class _Batch:
         with transaction(self.factory) as session:
             fresh = self.save(session, self.items)
         self.items = []
+        self.flushes += 1
+        if self.read.full and self.flushes >= 2 and self.flushes & (self.flushes - 1) == 0:
+            # Batch 2, 4, 8, … of a full read: planner statistics grow with the tables
+            # (PostgreSQL; see docs/benchmarks.md for what happens without).
+            with transaction(self.factory) as session:
+                refresh_planner_stats(session)
         return fresh
 
     def save_page(self, page: Page) -> int:
@@ -255,53 +261,6 @@ def _sync_list(
         state.mode = mode
         if read.full:
             state.full_sync_at = now
-
-
-PREFETCH_PAGES = 2
-
-
-def _prefetched(pages: Iterator[Page]) -> Iterator[Page]:
-    """Fetch the next pages in a thread while this one is saved: on a long full read the
-    network wait and JSON decoding overlap with the database work (sqlite3 and psycopg release
-    the GIL while the database works). Errors surface in the caller, in order."""
-    q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=PREFETCH_PAGES)
-    stop = threading.Event()
-
-    def put(item: tuple[str, Any]) -> bool:
-        while not stop.is_set():
-            try:
-                q.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for page in pages:
-                if not put(("page", page)):
-                    return
-            put(("end", None))
-        except BaseException as e:  # noqa: BLE001 - handed to the consumer, re-raised there
-            put(("error", e))
-        finally:
-            close = getattr(pages, "close", None)
-            if close is not None:
-                close()
-
-    worker = threading.Thread(target=produce, name="prefetch", daemon=True)
-    worker.start()
-    try:
-        while True:
-            kind, value = q.get()
-            if kind == "end":
-                return
-            if kind == "error":
-                raise value
-            yield value
-    finally:
-        stop.set()
-        worker.join(timeout=5)
 
 
 def _ignores_filter(page: Page, watermark: datetime) -> bool:

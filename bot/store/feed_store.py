@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.classify import (
@@ -58,6 +58,16 @@ class SaveStats:
     # Ids not stored before (new objects and tombstones of objects never seen): an incremental
     # read of an oldest-first list stops at the first page without any.
     fresh: int = 0
+
+
+# Tables a sync fills; on PostgreSQL their planner statistics must keep up with a big first
+# sync, or the per-batch `id IN (...)` look-ups turn into sequential scans (quadratic time).
+_SYNCED_TABLES = ("papers", "files", "consultations", "meetings", "agenda_items", "organizations")
+
+
+def refresh_planner_stats(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE " + ", ".join(_SYNCED_TABLES)))
 
 
 def save_body(session: Session, source: str, body: Body) -> None:
