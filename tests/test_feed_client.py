@@ -129,6 +129,20 @@ def test_vendor_quirks_in_objects() -> None:
         }
     )
     assert paper.name is None and paper.reference is None
+    allris = parse_paper(
+        {
+            "id": "p2",
+            "deleted": "N/A",
+            "mainFile": "N/A",
+            "auxiliaryFile": ["N/A", " "],
+            "consultation": "N/A",
+            "originatorOrganization": ["N/A", "o1"],
+            "body": " ",
+        }
+    )
+    assert allris.deleted is False and allris.main_file is None and allris.auxiliary_files == ()
+    assert allris.consultations == () and allris.originator_organization_ids == ("o1",)
+    assert allris.body_id is None
     assert [f.id for f in paper.auxiliary_files] == ["f"]
     assert paper.consultations[0].role is None and paper.consultations[0].organization_ids == ("o",)
     meeting = parse_meeting(

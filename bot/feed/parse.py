@@ -1,7 +1,8 @@
 """Raw OParl JSON (after `quirks`) → domain objects. Pure functions; unknown shapes become None.
 
-The `parse_<object>` entry points clean the whole object (`clean_value`) once; the helpers they
-call for embedded files, consultations and agenda items get already cleaned values.
+ALLRIS placeholders (`"N/A"`, `" "`) are treated as missing where a value is read (`_str`,
+`ref_id`, `_flag`, `as_list`) instead of rebuilding every object first: reading is the hot path
+of a full sync.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from bot.domain import AgendaItem, Body, Consultation, FileRef, Meeting, Organization, Paper
-from bot.feed.quirks import as_list, clean_value
+from bot.feed.quirks import as_list, is_placeholder
 
 Raw = dict[str, Any]
 
@@ -44,10 +45,10 @@ def parse_date(value: Any) -> date | None:
 
 def ref_id(value: Any) -> str | None:
     """A reference is a URL string or an embedded object with an `id`."""
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    if isinstance(value, dict) and isinstance(value.get("id"), str):
-        return str(value["id"])
+    if isinstance(value, str):
+        return None if is_placeholder(value) else value.strip()
+    if isinstance(value, dict):
+        return ref_id(value.get("id")) if isinstance(value.get("id"), str) else None
     return None
 
 
@@ -58,10 +59,15 @@ def ref_ids(value: Any) -> tuple[str, ...]:
 def _str(value: Any) -> str | None:
     if isinstance(value, str):
         value = " ".join(value.split())
-        return value or None
+        return None if is_placeholder(value) else value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     return None
+
+
+def _flag(value: Any) -> bool:
+    """`true` only for a real boolean true (an ALLRIS `"N/A"` must not mean deleted)."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
 def _int(value: Any) -> int | None:
@@ -76,7 +82,7 @@ def _int(value: Any) -> int | None:
 
 def parse_file(raw: Any) -> FileRef | None:
     if isinstance(raw, str):
-        return FileRef(id=raw)
+        return None if is_placeholder(raw) else FileRef(id=raw.strip())
     if not isinstance(raw, dict) or not ref_id(raw):
         return None
     text = raw.get("text")
@@ -86,7 +92,7 @@ def parse_file(raw: Any) -> FileRef | None:
         mime_type=_str(raw.get("mimeType")),
         access_url=_str(raw.get("accessUrl")),
         download_url=_str(raw.get("downloadUrl")),
-        text=text if isinstance(text, str) and text.strip() else None,
+        text=text if isinstance(text, str) and not is_placeholder(text) else None,
         size=_int(raw.get("size")),
         checksum=_str(raw.get("sha512Checksum")) or _str(raw.get("sha1Checksum")),
         modified=parse_datetime(raw.get("modified")),
@@ -95,7 +101,7 @@ def parse_file(raw: Any) -> FileRef | None:
 
 def parse_consultation(raw: Any) -> Consultation | None:
     if isinstance(raw, str):
-        return Consultation(id=raw)
+        return None if is_placeholder(raw) else Consultation(id=raw.strip())
     if not isinstance(raw, dict):
         return None
     authoritative = raw.get("authoritative")
@@ -110,7 +116,6 @@ def parse_consultation(raw: Any) -> Consultation | None:
 
 
 def parse_paper(raw: Raw) -> Paper:
-    raw = clean_value(raw)
     main = parse_file(raw.get("mainFile"))
     aux = tuple(f for f in (parse_file(v) for v in as_list(raw.get("auxiliaryFile"))) if f)
     consultations = tuple(
@@ -126,7 +131,7 @@ def parse_paper(raw: Raw) -> Paper:
         web=_str(raw.get("web")),
         created=parse_datetime(raw.get("created")),
         modified=parse_datetime(raw.get("modified")),
-        deleted=bool(raw.get("deleted")),
+        deleted=_flag(raw.get("deleted")),
         originator_organization_ids=ref_ids(raw.get("originatorOrganization")),
         originator_person_ids=ref_ids(raw.get("originatorPerson")),
         related_paper_ids=ref_ids(raw.get("relatedPaper")),
@@ -165,7 +170,6 @@ def parse_agenda_item(raw: Any, order: int) -> AgendaItem | None:
 
 
 def parse_meeting(raw: Raw) -> Meeting:
-    raw = clean_value(raw)
     start = parse_datetime(raw.get("start"))
     end = parse_datetime(raw.get("end"))
     if start and end and end < start:
@@ -183,17 +187,16 @@ def parse_meeting(raw: Raw) -> Meeting:
         start=start,
         end=end,
         location=_location_text(raw.get("location")),
-        cancelled=bool(raw.get("cancelled")) or "abgesagt" in state or "ausgefallen" in state,
+        cancelled=_flag(raw.get("cancelled")) or "abgesagt" in state or "ausgefallen" in state,
         web=_str(raw.get("web")),
         modified=parse_datetime(raw.get("modified")),
-        deleted=bool(raw.get("deleted")),
+        deleted=_flag(raw.get("deleted")),
         organization_ids=ref_ids(raw.get("organization")),
         agenda_items=items,
     )
 
 
 def parse_organization(raw: Raw) -> Organization:
-    raw = clean_value(raw)
     return Organization(
         id=str(raw["id"]),
         body_id=ref_id(raw.get("body")),
@@ -202,12 +205,11 @@ def parse_organization(raw: Raw) -> Organization:
         organization_type=_str(raw.get("organizationType")),
         classification=_str(raw.get("classification")),
         modified=parse_datetime(raw.get("modified")),
-        deleted=bool(raw.get("deleted")),
+        deleted=_flag(raw.get("deleted")),
     )
 
 
 def parse_body(raw: Raw) -> Body:
-    raw = clean_value(raw)
     return Body(
         id=str(raw["id"]),
         name=_str(raw.get("name")),

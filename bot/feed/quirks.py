@@ -42,23 +42,23 @@ def raise_for_error_object(data: Any, url: str) -> None:
         raise FeedError(f"{url}: server error object: {data['message'][:200]}")
 
 
-def clean_value(value: Any) -> Any:
-    """Map ALLRIS placeholder strings to None, recursively."""
-    if isinstance(value, str):
-        return None if value.strip() in _EMPTY_MARKERS else value
-    if isinstance(value, dict):
-        return {k: clean_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [clean_value(v) for v in value]
-    return value
+def is_placeholder(value: str) -> bool:
+    """ALLRIS placeholder strings that mean "no value"."""
+    return value.strip() in _EMPTY_MARKERS
+
+
+def _placeholder_str(value: Any) -> bool:
+    return isinstance(value, str) and is_placeholder(value)
 
 
 def as_list(value: Any) -> list[Any]:
     """ALLRIS sends `auxiliaryFile` as a single object where the spec says list."""
     if value is None:
         return []
+    if isinstance(value, str) and is_placeholder(value):
+        return []
     if isinstance(value, list):
-        return [v for v in value if v is not None]
+        return [v for v in value if v is not None and not _placeholder_str(v)]
     return [value]
 
 
