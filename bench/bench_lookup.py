@@ -11,6 +11,7 @@ markdown table of p50/p99 per database and command. Target: p99 < 50 ms.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -94,6 +95,10 @@ VERBS = [
 ]
 
 
+def paper_id(i: int) -> str:
+    return f"https://ris.example/oparl/body/1/paper/{i}"
+
+
 def paper_rows(n: int, rng: random.Random) -> tuple[list[dict], list[dict], list[dict]]:
     papers, files, docs = [], [], []
     per_term = n // 6 + 1
@@ -104,7 +109,7 @@ def paper_rows(n: int, rng: random.Random) -> tuple[list[dict], list[dict], list
         topic, other = rng.sample(TOPICS, 2)
         kind = rng.choice(TYPES)
         faction = rng.choice(FACTIONS)
-        pid = f"https://ris.example/oparl/body/1/paper/{i}"
+        pid = paper_id(i)
         day = start + timedelta(days=int(i * 3650 / n))
         papers.append(
             {
@@ -207,11 +212,19 @@ def measure(url: str, n: int, queries: int) -> dict[str, list[float]]:
         samples.setdefault(label, []).append((time.perf_counter() - t0) * 1000)
         assert reply.blocks
 
+    def baseline(paper_id: str) -> None:
+        # The floor of any answer: one transaction reading one paper by primary key.
+        t0 = time.perf_counter()
+        with transaction(factory) as session:
+            session.get(PaperRow, paper_id)
+        samples.setdefault(BASELINE, []).append((time.perf_counter() - t0) * 1000)
+
     for _ in range(5):  # warm the connection pool and caches
         run("warmup", "14/1")
     for _ in range(queries):
         term = rng.randint(10, last_term)
         number = rng.randint(1, per_term - 1)
+        baseline(paper_id(rng.randrange(n)))
         run("`/anfrage 14/1923`", f"{term}/{number}")
         run("`/anfrage 14 / 1923`", f"{term} / {number}")
         run("`/anfrage 1923` (bare)", str(rng.randint(1, per_term - 1)))
@@ -224,6 +237,9 @@ def measure(url: str, n: int, queries: int) -> dict[str, list[float]]:
     engine.dispose()
     samples.pop("warmup")
     return samples
+
+
+BASELINE = "baseline: one primary-key read"
 
 
 def pct(values: list[float], p: float) -> float:
@@ -248,6 +264,7 @@ def main() -> int:
     parser.add_argument("--papers", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--json", help="also write the rows here (for bench/run_all.py)")
     args = parser.parse_args()
 
     targets: list[tuple[str, str, str | None]] = []
@@ -299,6 +316,9 @@ def main() -> int:
     print("|---|---|---:|---:|---:|---:|")
     for name, label, n, p50, p99, top in rows:
         print(f"| {name} | {label} | {n} | {p50:.1f} | {p99:.1f} | {top:.1f} |")
+    if args.json:
+        keys = ("database", "command", "n", "p50_ms", "p99_ms", "max_ms")
+        Path(args.json).write_text(json.dumps([dict(zip(keys, r, strict=True)) for r in rows]))
     return 0
 
 

@@ -10,6 +10,7 @@ worker per core. Prints a markdown snippet.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import sys
@@ -36,10 +37,24 @@ def process(path: str) -> tuple[int, int, float, float]:
     return extracted.pages, len(parsed.questions), t1 - t0, t2 - t1
 
 
+def extract_only(path: str) -> int:
+    """The baseline: pdfium's own text extraction, nothing cleaned or parsed."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(Path(path).read_bytes())
+    try:
+        for page in pdf:
+            page.get_textpage().get_text_range()
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--docs", type=int, default=20)
     ap.add_argument("--pages", type=int, default=10)
+    ap.add_argument("--json", help="also write the figures here (for bench/run_all.py)")
     args = ap.parse_args()
     from tests.document.layouts import multipage_pdf
 
@@ -51,6 +66,10 @@ def main() -> int:
             multipage_pdf(p, pages=args.pages)
             paths.append(str(p))
         process(paths[0])  # warm-up (imports, pdfium init)
+
+        t0 = time.perf_counter()
+        raw_pages = sum(extract_only(p) for p in paths)
+        raw = time.perf_counter() - t0
 
         t0 = time.perf_counter()
         results = [process(p) for p in paths]
@@ -80,6 +99,7 @@ def main() -> int:
     print()
     print("| measure | value |")
     print("|---|---|")
+    print(f"| baseline: pdfium text extraction only, 1 process | {raw_pages / raw:.0f} |")
     print(f"| pages/s, 1 process (extract + clean + parse) | {pages / serial:.0f} |")
     print(f"| pages/s, {cores} processes | {par_pages / parallel:.0f} |")
     print(f"| time per {args.pages}-page PDF (median) | {median_ms:.0f} ms |")
@@ -88,6 +108,16 @@ def main() -> int:
         f"| share extraction / parsing | {extract_s / (extract_s + parse_s):.0%} / "
         f"{parse_s / (extract_s + parse_s):.0%} |"
     )
+    if args.json:
+        figures = {
+            "baseline_pages_per_s": raw_pages / raw,
+            "pages_per_s": pages / serial,
+            "pages_per_s_parallel": par_pages / parallel,
+            "processes": cores,
+            "median_ms_per_doc": median_ms,
+            "pages_per_doc": args.pages,
+        }
+        Path(args.json).write_text(json.dumps(figures))
     return 0
 
 

@@ -261,10 +261,23 @@ def profile_summary(path: str, top: int = 14) -> str:
     lines += ["", "Top functions by own time:", "", "```"]
     ranked = sorted(raw.items(), key=lambda kv: -kv[1][2])[:top]
     for (filename, line, func), (_cc, nc, tt, ct, _callers) in ranked:
-        short = filename.split("site-packages/")[-1].split("/work/main/")[-1]
+        short = _short_path(filename)
         lines.append(f"{tt:7.2f}s own {ct:7.2f}s cum {nc:>9} calls  {short}:{line}({func})")
     lines += ["```", ""]
     return "\n".join(lines)
+
+
+def _short_path(filename: str) -> str:
+    """Paths relative to the repository or the Python installation: no machine paths in docs."""
+    repo = str(Path(__file__).resolve().parents[1]) + "/"
+    if "site-packages/" in filename:
+        return filename.split("site-packages/")[-1]
+    if filename.startswith(repo):
+        return filename[len(repo) :]
+    for prefix in (sys.base_prefix, sys.prefix):
+        if filename.startswith(prefix):
+            return "<python>" + filename[len(prefix) :]
+    return filename
 
 
 def _area(filename: str, func: str) -> str:
