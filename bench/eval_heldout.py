@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -78,10 +79,12 @@ def _misses(pred: dict[str, Any] | None, gold: dict[str, Any]) -> list[str]:
     return out
 
 
-def evaluate(verbose: bool = False) -> Any:
-    """Score every held-out document; return an ``eval_parser.Totals``."""
+def evaluate(
+    verbose: bool = False, docs: Iterable[tuple[str, Path, dict[str, Any]]] | None = None
+) -> Any:
+    """Score every held-out document (default: this set); return an ``eval_parser.Totals``."""
     scores = []
-    for name, path, gold in corpus():
+    for name, path, gold in corpus() if docs is None else docs:
         pred, error = _ep.parse_file(path)
         scores.append(_ep.score(name, pred, gold, error))
         if verbose:
@@ -90,32 +93,23 @@ def evaluate(verbose: bool = False) -> Any:
     return _ep.Totals(scores)
 
 
-def main(argv: list[str] | None = None) -> int:
+def report(
+    title: str, docs: Iterable[tuple[str, Path, dict[str, Any]]], argv: list[str] | None
+) -> int:
+    """The command line of both held-out scripts: `-v` prints every miss first."""
     args = sys.argv[1:] if argv is None else argv
     verbose = "-v" in args or "--verbose" in args
-    print(f"held-out corpus: {HELDOUT_DIR.relative_to(ROOT)}")
+    print(f"held-out corpus: {title}")
     if verbose:
         print("misses:")
-    totals = evaluate(verbose=verbose)
+    totals = evaluate(verbose=verbose, docs=docs)
     print()
-    print(f"{'document':58} {'gold':>4} {'pred':>4} {'P':>6} {'R':>6} {'F1':>6}  fields")
-    for d in totals.docs:
-        bad = [f for f, ok in d.fields.items() if not ok]
-        fields = "ok" if not bad else "wrong: " + ", ".join(bad)
-        if d.error:
-            fields = f"ERROR {d.error}"
-        print(
-            f"{d.name[:58]:58} {d.n_gold:4d} {d.n_pred:4d} "
-            f"{d.precision:6.3f} {d.recall:6.3f} {d.f1:6.3f}  {fields}"
-        )
-    print()
-    print("per-field accuracy: " + ", ".join(f"{k} {v:.3f}" for k, v in totals.per_field().items()))
-    print(f"documents: {len(totals.docs)}, gold questions: {sum(d.n_gold for d in totals.docs)}")
-    print(f"question precision: {totals.precision:.3f}")
-    print(f"question recall: {totals.recall:.3f}")
-    print(f"question F1: {totals.f1:.3f}")
-    print(f"field accuracy: {totals.field_accuracy:.3f}")
+    _ep.print_report(totals)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return report(str(HELDOUT_DIR.relative_to(ROOT)), corpus(), argv)
 
 
 if __name__ == "__main__":

@@ -53,42 +53,11 @@ def corpus() -> list[tuple[str, Path, dict[str, Any]]]:
 
 def evaluate(verbose: bool = False) -> Any:
     """Score every document of the second held-out set; return an ``eval_parser.Totals``."""
-    scores = []
-    for name, path, gold in corpus():
-        pred, error = _ep.parse_file(path)
-        scores.append(_ep.score(name, pred, gold, error))
-        if verbose:
-            for line in _eh._misses(pred, gold):
-                print(f"  {name}: {line}")
-    return _ep.Totals(scores)
+    return _eh.evaluate(verbose=verbose, docs=corpus())
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    verbose = "-v" in args or "--verbose" in args
-    print(f"held-out corpus: {HELDOUT2_DIR.relative_to(ROOT)}")
-    if verbose:
-        print("misses:")
-    totals = evaluate(verbose=verbose)
-    print()
-    print(f"{'document':58} {'gold':>4} {'pred':>4} {'P':>6} {'R':>6} {'F1':>6}  fields")
-    for d in totals.docs:
-        bad = [f for f, ok in d.fields.items() if not ok]
-        fields = "ok" if not bad else "wrong: " + ", ".join(bad)
-        if d.error:
-            fields = f"ERROR {d.error}"
-        print(
-            f"{d.name[:58]:58} {d.n_gold:4d} {d.n_pred:4d} "
-            f"{d.precision:6.3f} {d.recall:6.3f} {d.f1:6.3f}  {fields}"
-        )
-    print()
-    print("per-field accuracy: " + ", ".join(f"{k} {v:.3f}" for k, v in totals.per_field().items()))
-    print(f"documents: {len(totals.docs)}, gold questions: {sum(d.n_gold for d in totals.docs)}")
-    print(f"question precision: {totals.precision:.3f}")
-    print(f"question recall: {totals.recall:.3f}")
-    print(f"question F1: {totals.f1:.3f}")
-    print(f"field accuracy: {totals.field_accuracy:.3f}")
-    return 0
+    return _eh.report(str(HELDOUT2_DIR.relative_to(ROOT)), corpus(), argv)
 
 
 if __name__ == "__main__":

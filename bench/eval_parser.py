@@ -152,8 +152,8 @@ def _score_one(name: str, path: Path, gold: dict[str, Any]) -> DocScore:
     return score(name, pred, gold, error)
 
 
-def main() -> int:
-    totals = evaluate()
+def print_report(totals: Totals) -> None:
+    """Per-document table and the totals; the last two lines are what the docs quote."""
     print(f"{'document':58} {'gold':>4} {'pred':>4} {'P':>6} {'R':>6} {'F1':>6}  fields")
     for d in totals.docs:
         bad = [f for f, ok in d.fields.items() if not ok]
@@ -161,7 +161,7 @@ def main() -> int:
         if d.error:
             fields = f"ERROR {d.error}"
         print(
-            f"{d.name:58} {d.n_gold:4d} {d.n_pred:4d} "
+            f"{d.name[:58]:58} {d.n_gold:4d} {d.n_pred:4d} "
             f"{d.precision:6.3f} {d.recall:6.3f} {d.f1:6.3f}  {fields}"
         )
     print()
@@ -171,6 +171,10 @@ def main() -> int:
     print(f"question recall: {totals.recall:.3f}")
     print(f"question F1: {totals.f1:.3f}")
     print(f"field accuracy: {totals.field_accuracy:.3f}")
+
+
+def main() -> int:
+    print_report(evaluate())
     return 0
 
 

@@ -117,8 +117,12 @@ def register(app: App, factory: sessionmaker[Session], config: Config, clock: Cl
             )
             respond(delete_original=True)
         else:
-            respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral",
-                    replace_original=False)
+            respond(
+                text=reply.text,
+                blocks=reply.blocks,
+                response_type="ephemeral",
+                replace_original=False,
+            )
 
 
 def start_socket_mode(config: Config, factory: sessionmaker[Session]) -> Any:

@@ -100,6 +100,15 @@ def status_text(view: AnfrageView, now: datetime, tz: ZoneInfo) -> str:
     return texts.STATUS_FILED
 
 
+def header(text: str) -> Block:
+    content = clip(plain(text) or "…", MAX_HEADER)
+    return {"type": "header", "text": {"type": "plain_text", "text": content}}
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, MAX_SECTION)}]}
+
+
 def section(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_SECTION)}}
 
@@ -113,7 +122,7 @@ def question_lines(view: AnfrageView, limit: int = MAX_QUESTIONS_SHOWN) -> list[
     return lines
 
 
-def _pack(lines: list[str], limit: int = MAX_SECTION) -> list[str]:
+def pack(lines: list[str], limit: int = MAX_SECTION) -> list[str]:
     """Group lines into section texts of at most `limit` characters (long lines clipped)."""
     chunks: list[str] = []
     current = ""
@@ -129,11 +138,11 @@ def _pack(lines: list[str], limit: int = MAX_SECTION) -> list[str]:
     return chunks
 
 
-def summary_blocks(view: AnfrageView, header: str, *, now: datetime, tz: ZoneInfo) -> list[Block]:
+def summary_blocks(view: AnfrageView, title: str, *, now: datetime, tz: ZoneInfo) -> list[Block]:
     """Header, subject and the four facts: the top of every message about one Anfrage."""
     faction = ", ".join(view.factions)
     return [
-        {"type": "header", "text": {"type": "plain_text", "text": clip(plain(header), MAX_HEADER)}},
+        header(title),
         section(f"*{escape(view.subject) or texts.UNKNOWN}*"),
         {
             "type": "section",
@@ -153,8 +162,8 @@ def summary_blocks(view: AnfrageView, header: str, *, now: datetime, tz: ZoneInf
 def announcement(view: AnfrageView, *, now: datetime, tz: ZoneInfo) -> tuple[str, list[Block]]:
     ref = plain(view.reference)
     faction = ", ".join(view.factions)
-    header = texts.NEW_ANFRAGE.format(ref=ref) if ref else texts.NEW_ANFRAGE_NOREF
-    blocks = summary_blocks(view, header, now=now, tz=tz)
+    title = texts.NEW_ANFRAGE.format(ref=ref) if ref else texts.NEW_ANFRAGE_NOREF
+    blocks = summary_blocks(view, title, now=now, tz=tz)
     if view.questions:
         lines = [f"*{texts.LABEL_QUESTIONS}*"] + question_lines(view)
         hidden = len(view.questions) - MAX_QUESTIONS_SHOWN
@@ -165,14 +174,14 @@ def announcement(view: AnfrageView, *, now: datetime, tz: ZoneInfo) -> tuple[str
                 else texts.MORE_QUESTIONS.format(n=hidden)
             )
             lines.append(more)
-        blocks.extend(section(chunk) for chunk in _pack(lines)[:10])
+        blocks.extend(section(chunk) for chunk in pack(lines)[:10])
     elif view.document_note:
         blocks.append(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": view.document_note}]}
         )
     if view.sessions:
         lines = [f"*{texts.LABEL_CONSULTATION}*"] + [fmt_session(s, tz) for s in view.sessions[:10]]
-        blocks.extend(section(chunk) for chunk in _pack(lines)[:3])
+        blocks.extend(section(chunk) for chunk in pack(lines)[:3])
     links = [link(view.web, texts.LINK_RIS), link(view.document_url, texts.LINK_DOCUMENT)]
     links = [lk for lk, url in zip(links, (view.web, view.document_url), strict=True) if url]
     if links:

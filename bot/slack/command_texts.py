@@ -80,7 +80,7 @@ ABO_UNKNOWN_KEY = (
     "mit `!` davor für „nicht“."
 )
 ABO_UNCLOSED_QUOTE = "Bei `{key}:` fehlt das schließende Anführungszeichen."
-ABO_EMPTY_VALUE = "Bei `{key}:` fehlt der Wert, z. B. `{key}:\"Die Linke\"`."
+ABO_EMPTY_VALUE = 'Bei `{key}:` fehlt der Wert, z. B. `{key}:"Die Linke"`.'
 ABO_VALUE_TOO_LONG = "Der Wert bei `{key}:` ist zu lang (höchstens {max} Zeichen)."
 ABO_TOO_MANY = "Höchstens {max} Angaben pro Abo."
 

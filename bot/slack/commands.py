@@ -18,15 +18,16 @@ from bot.slack import command_texts as t
 from bot.slack import texts
 from bot.slack.blocks import (
     MAX_BLOCKS,
-    MAX_HEADER,
-    MAX_SECTION,
     MAX_TEXT,
     Block,
     clip,
+    context,
     escape,
     fmt_date,
     fmt_session,
+    header,
     link,
+    pack,
     plain,
     question_lines,
     section,
@@ -110,7 +111,7 @@ def _help(session: Session, command: Command, ctx: Context) -> Reply:
     if command.unknown:
         shown = escape(command.arg.replace("`", "'"))[:100]
         blocks.append(section(t.HELP_UNKNOWN.format(text=shown)))
-    blocks.append(_header(t.HELP_TITLE))
+    blocks.append(header(t.HELP_TITLE))
     blocks.append(section(t.HELP))
     return Reply(t.HELP_FALLBACK, blocks)
 
@@ -126,13 +127,13 @@ def _lookup(session: Session, command: Command, ctx: Context) -> Reply:
     if found.paper_ids:
         lines = [t.MANY_FOUND.format(query=shown)]
         lines += [_brief_line(b) for b in briefs(session, list(found.paper_ids))]
-        return Reply(clip(lines[0], MAX_TEXT), [section(c) for c in _pack(lines)])
+        return Reply(clip(lines[0], MAX_TEXT), [section(c) for c in pack(lines)])
     lines = [t.NOT_FOUND.format(query=shown)]
     if found.suggestions:
         lines.append(t.NOT_FOUND_SIMILAR)
         lines += [_brief_line(b) for b in found.suggestions]
     lines.append(t.NOT_FOUND_HINT.format(query=shown.replace("`", "'")))
-    return Reply(t.NOT_FOUND.format(query=shown), [section(c) for c in _pack(lines)])
+    return Reply(t.NOT_FOUND.format(query=shown), [section(c) for c in pack(lines)])
 
 
 def _search(session: Session, command: Command, ctx: Context) -> Reply:
@@ -150,7 +151,7 @@ def _search(session: Session, command: Command, ctx: Context) -> Reply:
         else t.SEARCH_TITLE.format(query=shown, n=len(hits))
     )
     lines = [f"*{title}*"] + [_brief_line(b) for b in hits]
-    return Reply(title, [section(c) for c in _pack(lines)])
+    return Reply(title, [section(c) for c in pack(lines)])
 
 
 def _sessions(session: Session, command: Command, ctx: Context) -> Reply:
@@ -163,7 +164,7 @@ def _sessions(session: Session, command: Command, ctx: Context) -> Reply:
     title = (
         t.SESSIONS_TITLE_FOR.format(committee=plain(committee)) if committee else t.SESSIONS_TITLE
     )
-    blocks: list[Block] = [_header(title)]
+    blocks: list[Block] = [header(title)]
     for s in found:
         local = s.start.astimezone(ctx.tz)
         when = f"{WEEKDAYS[local.weekday()]} {local:%d.%m.%Y}"
@@ -176,7 +177,7 @@ def _sessions(session: Session, command: Command, ctx: Context) -> Reply:
             lines.append(f"• {_brief_line(paper)}{suffix}")
         if not s.anfragen:
             lines.append(t.SESSIONS_NO_ANFRAGEN)
-        blocks.extend(section(c) for c in _pack(lines))
+        blocks.extend(section(c) for c in pack(lines))
     return Reply(title, blocks)
 
 
@@ -199,7 +200,7 @@ def _open(session: Session, command: Command, ctx: Context) -> Reply:
         )
     if total > len(items):
         lines.append(t.OPEN_MORE.format(n=total - len(items)))
-    return Reply(title, [section(c) for c in _pack(lines)])
+    return Reply(title, [section(c) for c in pack(lines)])
 
 
 def _subscribe(session: Session, command: Command, ctx: Context) -> Reply:
@@ -234,7 +235,7 @@ def _subscriptions(session: Session, command: Command, ctx: Context) -> Reply:
         lines.append(t.ABO_LINE.format(id=s.id, conditions=conditions, by=by, date=fmt_date(day)))
     if default:
         lines.append(t.ABO_DEFAULT)
-    return Reply(t.ABO_TITLE, [section(c) for c in _pack(lines)])
+    return Reply(t.ABO_TITLE, [section(c) for c in pack(lines)])
 
 
 def _unsubscribe(session: Session, command: Command, ctx: Context) -> Reply:
@@ -289,20 +290,20 @@ def detail(
                 if url
                 else t.MORE_QUESTIONS.format(n=hidden)
             )
-        blocks.extend(section(c) for c in _pack(lines)[:6])
+        blocks.extend(section(c) for c in pack(lines)[:6])
     elif view.document_note:
-        blocks.append(_context(view.document_note))
+        blocks.append(context(view.document_note))
     if view.sessions:
         lines = [f"*{texts.LABEL_CONSULTATION}*"] + [fmt_session(s, tz) for s in view.sessions[:10]]
-        blocks.extend(section(c) for c in _pack(lines)[:3])
+        blocks.extend(section(c) for c in pack(lines)[:3])
     links = [(view.web, texts.LINK_RIS), (view.document_url, texts.LINK_DOCUMENT)]
     if view.answer_url:
         links.append((view.answer_url, "Antwort"))
     shown_links = [link(url, label) for url, label in links if url]
     if shown_links:
-        blocks.append(_context(" · ".join(shown_links)))
+        blocks.append(context(" · ".join(shown_links)))
     if shared_by:
-        blocks.append(_context(t.SHARED_BY.format(user=escape(shared_by))))
+        blocks.append(context(t.SHARED_BY.format(user=escape(shared_by))))
     if share_button:
         blocks.append(
             {
@@ -339,31 +340,6 @@ def _age(today: date, since: date) -> str:
 
 def _conditions_text(conditions: list[dict[str, object]]) -> str:
     return escape(format_conditions(conditions)).replace("`", "'")
-
-
-def _header(text: str) -> Block:
-    content = clip(plain(text) or "…", MAX_HEADER)
-    return {"type": "header", "text": {"type": "plain_text", "text": content}}
-
-
-def _context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, MAX_SECTION)}]}
-
-
-def _pack(lines: list[str], limit: int = MAX_SECTION) -> list[str]:
-    """Lines grouped into section texts of at most `limit` characters (long lines clipped)."""
-    chunks: list[str] = []
-    current = ""
-    for line in lines:
-        line = clip(line, limit)
-        if current and len(current) + 1 + len(line) > limit:
-            chunks.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    if current:
-        chunks.append(current)
-    return chunks
 
 
 def _finish(reply: Reply) -> Reply:

@@ -11,16 +11,18 @@ from zoneinfo import ZoneInfo
 from bot.slack import texts
 from bot.slack.blocks import (
     MAX_BLOCKS,
-    MAX_HEADER,
     MAX_TEXT,
     Block,
     clip,
     escape,
     link,
+    pack,
     plain,
     section,
 )
-from bot.slack.blocks import _pack as pack
+from bot.slack.blocks import (
+    header as blocks_header,
+)
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def reminder(
         ref = link(e.web, e.reference or texts.UNKNOWN)
         lines.append(texts.REMINDER_ITEM.format(top=top, ref=ref, subject=escape(e.subject)))
     blocks: list[Block] = [
-        {"type": "header", "text": {"type": "plain_text", "text": clip(header, MAX_HEADER)}},
+        blocks_header(header),
         section("\n".join(head)),
     ]
     blocks += [section(chunk) for chunk in pack(lines)[: MAX_BLOCKS - 3]]
@@ -155,9 +157,7 @@ class DigestEntry:
 
 def digest(week: str, entries: Sequence[DigestEntry]) -> tuple[str, list[Block]]:
     header = texts.DIGEST_HEADER.format(week=week)
-    blocks: list[Block] = [
-        {"type": "header", "text": {"type": "plain_text", "text": clip(header, MAX_HEADER)}}
-    ]
+    blocks: list[Block] = [blocks_header(header)]
     if not entries:
         blocks.append(section(texts.DIGEST_NONE))
         return texts.DIGEST_NONE, blocks

@@ -120,7 +120,7 @@ def parse_conditions(text: str) -> list[dict[str, Any]]:
             closer = QUOTES[text[i]]
             end = -1
             for j in range(i + 1, n):
-                if text[j] == closer or (text[j] in "\"”“" and closer in "\"”“"):
+                if text[j] == closer or (text[j] in '"”“' and closer in '"”“'):
                     end = j
                     break
             if end == -1:

@@ -35,8 +35,13 @@ def enqueue(
     now: datetime,
     paper_id: str | None = None,
     payload: dict[str, Any] | None = None,
+    already_told: bool = False,
 ) -> bool:
-    """Add a delivery unless one with the same (kind, channel, key) exists. True if added."""
+    """Add a delivery unless one with the same (kind, channel, key) exists. True if added.
+
+    `already_told` records the message as sent without sending it (what it would say is shown
+    elsewhere already), so it is never sent later either.
+    """
     insert = dialect_insert(session)
     stmt = (
         insert(Delivery)
@@ -46,10 +51,11 @@ def enqueue(
             key=key,
             paper_id=paper_id,
             payload=payload or {},
-            status="pending",
+            status="sent" if already_told else "pending",
             attempts=0,
-            next_attempt_at=now,
+            next_attempt_at=None if already_told else now,
             created_at=now,
+            sent_at=now if already_told else None,
         )
         .on_conflict_do_nothing(index_elements=["kind", "channel", "key"])
     )

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot.store.deliveries import enqueue
 from bot.store.schema import (
     AgendaItemRow,
     AnswerLink,
@@ -279,23 +280,16 @@ def record_as_sent(
     reason: str,
 ) -> bool:
     """Remember an event as already told without posting it (the announcement showed it)."""
-    insert = dialect_insert(session)
-    stmt = (
-        insert(Delivery)
-        .values(
-            kind=kind,
-            channel=channel,
-            key=key,
-            paper_id=paper_id,
-            payload={**payload, "silent": reason},
-            status="sent",
-            attempts=0,
-            created_at=now,
-            sent_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["kind", "channel", "key"])
+    return enqueue(
+        session,
+        kind=kind,
+        channel=channel,
+        key=key,
+        now=now,
+        paper_id=paper_id,
+        payload={**payload, "silent": reason},
+        already_told=True,
     )
-    return bool(getattr(session.execute(stmt), "rowcount", 0))
 
 
 def drop_pending(session: Session, *, kind: str, channel: str, keys: Sequence[str]) -> int:

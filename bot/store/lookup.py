@@ -56,8 +56,7 @@ def briefs(session: Session, paper_ids: list[str]) -> list[PaperBrief]:
     if not paper_ids:
         return []
     rows = {
-        p.id: p
-        for p in session.scalars(select(PaperRow).where(PaperRow.id.in_(paper_ids))).all()
+        p.id: p for p in session.scalars(select(PaperRow).where(PaperRow.id.in_(paper_ids))).all()
     }
     return [
         PaperBrief(
@@ -227,8 +226,13 @@ def _anfragen_on_agenda(
     """Per meeting: the Anfragen consulted there (consultation.meeting_id, or an agenda item
     pointing at the consultation), with the agenda item number."""
     rows = session.execute(
-        select(ConsultationRow.paper_id, AgendaItemRow.meeting_id, ConsultationRow.meeting_id,
-               AgendaItemRow.number, AgendaItemRow.position)
+        select(
+            ConsultationRow.paper_id,
+            AgendaItemRow.meeting_id,
+            ConsultationRow.meeting_id,
+            AgendaItemRow.number,
+            AgendaItemRow.position,
+        )
         .select_from(ConsultationRow)
         .outerjoin(
             AgendaItemRow,

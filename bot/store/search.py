@@ -150,12 +150,18 @@ def reindex_papers(
         chunk = ids[start : start + BATCH]
         papers = {p.id: p for p in session.scalars(select(PaperRow).where(PaperRow.id.in_(chunk)))}
         files = _main_files(session, chunk)
-        docs = {
-            d.file_id: d
-            for d in session.scalars(
-                select(DocumentRow).where(DocumentRow.file_id.in_([f.id for f in files.values()]))
-            )
-        } if files else {}
+        docs = (
+            {
+                d.file_id: d
+                for d in session.scalars(
+                    select(DocumentRow).where(
+                        DocumentRow.file_id.in_([f.id for f in files.values()])
+                    )
+                )
+            }
+            if files
+            else {}
+        )
         existing = {
             pid: (digest, day)
             for pid, digest, day in session.execute(
@@ -325,11 +331,7 @@ def search(session: Session, query: str, *, limit: int = 10) -> list[str]:
     )
     if not rowids:
         return []
-    by_id = dict(
-        session.execute(
-            select(s.c.id, s.c.paper_id).where(s.c.id.in_(rowids))
-        ).all()
-    )
+    by_id = dict(session.execute(select(s.c.id, s.c.paper_id).where(s.c.id.in_(rowids))).all())
     return [by_id[r] for r in rowids if r in by_id]
 
 
@@ -359,4 +361,3 @@ def nearby_references(
         .limit(2 * span + 1)
     ).all()
     return [(str(r), str(p)) for r, p in rows if r]
-
