@@ -44,6 +44,8 @@ class FakeSlack:
     # Seconds between accepting a message and answering: a process killed in this window has
     # posted without learning the `ts` (the window the outbox must reconcile).
     post_delay: float = 0.0
+    # What `apps.connections.open` hands out: the ws:// URL of a fake Socket Mode endpoint.
+    socket_url: str | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -170,6 +172,10 @@ class FakeSlack:
                     "team_id": "T1",
                     "user": "anfragebot",
                 }
+            if method == "apps.connections.open":
+                if self.socket_url is None:
+                    return {"ok": False, "error": "socket_url_not_set"}
+                return {"ok": True, "url": self.socket_url}
             if method == "chat.postMessage":
                 ts = f"{1700000000 + next(self._ts)}.000100"
                 msg = {

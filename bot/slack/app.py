@@ -44,6 +44,21 @@ def require_credentials(config: Config, *, http_mode: bool) -> None:
         )
 
 
+class _TokenFromEnvNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that the client's token wins: it is the
+    same token, passed with our base URL, so the warning only worries operators."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "token will be unused" not in record.getMessage()
+
+
+def _bolt_logger() -> logging.Logger:
+    logger = logging.getLogger("anfragebot.bolt")
+    if not any(isinstance(f, _TokenFromEnvNotice) for f in logger.filters):
+        logger.addFilter(_TokenFromEnvNotice())
+    return logger
+
+
 def build_app(
     config: Config,
     factory: sessionmaker[Session],
@@ -64,7 +79,7 @@ def build_app(
         request_verification_enabled=http_mode,
         token_verification_enabled=True,
         process_before_response=False,
-        logger=logging.getLogger("anfragebot.bolt"),
+        logger=_bolt_logger(),
     )
     register(app, factory, config, clock)
     return app
