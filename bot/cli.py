@@ -112,12 +112,11 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         now = parse_now(args.now, tz)
         rt = build_runtime(config)
         try:
-            report = poll_once(rt, now)
+            # A failed source is logged with its reason; the exit code stays 0 so a cron job
+            # does not mail every outage of a council server.
+            poll_once(rt, now)
         finally:
             rt.close()
-        failed = [s for s in report.sources if not s.ok]
-        for s in failed:
-            print(f"anfragebot: source {s.source} failed: {s.error}", file=sys.stderr)
         return 0
     if args.command == "remind":
         from jobs.remind import remind_once
