@@ -54,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("file")
     parse.add_argument("--json", action="store_true", help="machine-readable output")
 
+    requeue = sub.add_parser(
+        "requeue", help="send parked deliveries again (after fixing the Slack error)"
+    )
+    requeue.add_argument("--channel", help="only this channel")
+
     status = sub.add_parser("status", help="sources, counts, pending and parked deliveries")
     status.add_argument("--now", help="act as if it were this moment (ISO 8601)")
 
@@ -131,6 +136,18 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         from jobs.scheduler import run_forever
 
         return run_forever(config)
+    if args.command == "requeue":
+        from bot.store.db import transaction
+        from bot.store.deliveries import requeue_parked
+
+        rt = build_runtime(config)
+        try:
+            with transaction(rt.factory) as session:
+                n = requeue_parked(session, datetime.now(UTC), args.channel)
+        finally:
+            rt.close()
+        print(f"{n} geparkte Zustellung(en) wieder eingereiht; der nächste Abruf sendet sie.")
+        return 0
     if args.command == "status":
         from bot.status import print_status
 
@@ -146,8 +163,9 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         if args.command == "serve":
             fixed = parse_now(args.now, tz) if args.now else None
             return run_serve(config, args.host, args.port, sys.stdout, now=fixed)
-        return run_lookup(config, " ".join(args.query), args.channel, parse_now(args.now, tz),
-                          sys.stdout)
+        return run_lookup(
+            config, " ".join(args.query), args.channel, parse_now(args.now, tz), sys.stdout
+        )
     raise ConfigError(f"unknown command {args.command}")
 
 

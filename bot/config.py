@@ -126,6 +126,8 @@ def _sources(data: Mapping[str, Any]) -> tuple[SourceConfig, ...]:
         if rps is not None and rps < 0:
             raise ConfigError(f"{where}.requests_per_second: must be >= 0 (0 = no limit)")
         timeout = _typed(entry, "timeout_seconds", (int, float), where)
+        if timeout is not None and not 0 < timeout <= 600:
+            raise ConfigError(f"{where}.timeout_seconds: must be between 0 and 600 seconds")
         sources.append(
             SourceConfig(
                 name=name,
@@ -221,7 +223,9 @@ def config_from_dict(data: Mapping[str, Any], environ: Mapping[str, str]) -> Con
     poll = _typed(data, "poll_minutes", (int, float), "")
     if poll is not None and poll <= 0:
         raise ConfigError("poll_minutes: must be > 0")
-    level = _typed(data, "log_level", str, "") or "INFO"
+    level = (_typed(data, "log_level", str, "") or "INFO").upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"log_level: expected DEBUG, INFO, WARNING or ERROR, got {level!r}")
     return Config(
         database_url=url,
         sources=_sources(data),
@@ -229,7 +233,7 @@ def config_from_dict(data: Mapping[str, Any], environ: Mapping[str, str]) -> Con
         reminders=_reminders(data),
         digest=_digest(data),
         poll_minutes=poll or 15,
-        log_level=level.upper(),
+        log_level=level,
     )
 
 
@@ -244,4 +248,6 @@ def load_config(path: Path | None, environ: Mapping[str, str]) -> Config:
         raise ConfigError(f"config file not found: {path}") from e
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"config file {path} is not valid TOML: {e}") from e
+    except OSError as e:
+        raise ConfigError(f"config file {path} cannot be read: {e.strerror or e}") from e
     return config_from_dict(data, environ)

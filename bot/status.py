@@ -41,8 +41,14 @@ def print_status(rt: Runtime, now: datetime, out: TextIO) -> None:
             f"ausstehend, {c.get('parked', 0)} geparkt",
             file=out,
         )
-        for d in session.scalars(
+        parked = session.scalars(
             select(Delivery).where(Delivery.status == "parked").order_by(Delivery.id)
-        ).all():
+        ).all()
+        for d in parked:
             print(f"  geparkt: {d.kind} {d.key} → {d.channel}: {d.last_error}", file=out)
+        if parked:
+            print(
+                "  Nach der Korrektur (Bot eingeladen, Token erneuert): anfragebot requeue",
+                file=out,
+            )
     print(f"Nächster Abruf: alle {rt.config.poll_minutes} Minuten (anfragebot run)", file=out)

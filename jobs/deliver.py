@@ -26,6 +26,7 @@ from bot.store.deliveries import (
     release_interrupted,
     unclaim,
 )
+from bot.store.locks import exclusive
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ MAX_BACKOFF = timedelta(hours=1)
 # A Retry-After up to this long is waited out within the run (per channel, others go on).
 MAX_IN_RUN_WAIT = 30.0
 MAX_IN_RUN_RETRIES = 3
+RATE_LIMITED = "rate limited: "
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,25 @@ def deliver_pending(
     sleep: Callable[[float], None] = time.sleep,
     max_workers: int = 8,
 ) -> DeliveryReport:
+    """Send what is due. Only one process delivers at a time (cron's `poll --once` next to
+    `remind --once`, a manual run next to `run`, replicas): the others skip this round."""
+    with exclusive(factory.kw["bind"], "deliver") as mine:
+        if not mine:
+            log.info("another process is delivering right now; skipping this round")
+            return DeliveryReport()
+        return _deliver_all(factory, notifier, render, now, pace_seconds, sleep, max_workers)
+
+
+def _deliver_all(
+    factory: sessionmaker[Session],
+    notifier: Notifier,
+    render: Render,
+    now: datetime,
+    pace_seconds: float,
+    sleep: Callable[[float], None],
+    max_workers: int,
+) -> DeliveryReport:
+    # We hold the delivery lock, so a row still `sending` belongs to a run that died.
     with transaction(factory) as session:
         interrupted = release_interrupted(session, now)
     if interrupted:
@@ -100,28 +121,22 @@ def deliver_pending(
         for i, item in enumerate(channel_items):
             if i and pace_seconds > 0:
                 sleep(pace_seconds)  # Slack allows about one message per second per channel
-            wait = _deliver_one(
-                factory, notifier, render, item, now, report, history, in_run_retry=True
-            )
+            limited = _deliver_one(factory, notifier, render, item, now, report, history)
             for _ in range(MAX_IN_RUN_RETRIES):
-                if wait is None:
+                if limited is None or limited.retry_after is None:
                     break
                 # Rate limited with a short Retry-After: wait for this channel only, then retry.
-                sleep(wait)
-                wait = _deliver_one(
-                    factory, notifier, render, item, now, report, history, in_run_retry=True
-                )
-            if wait is not None:
+                sleep(limited.retry_after)
+                limited = _deliver_one(factory, notifier, render, item, now, report, history)
+            if limited is not None:
                 # Still limited: give the rest of this channel back untouched for a later run.
                 with transaction(factory) as session:
                     unclaim(
                         session,
                         [c.id for c in channel_items[i + 1 :]],
-                        at=now + timedelta(seconds=wait),
+                        at=now + timedelta(seconds=limited.retry_after or 60),
                     )
-                _record_failure(
-                    factory, item, DeliveryError("ratelimited", retry_after=wait), now, report
-                )
+                _record_failure(factory, item, limited, now, report)
                 return
 
     workers = max(1, min(max_workers, len(by_channel)))
@@ -138,11 +153,9 @@ def _deliver_one(
     now: datetime,
     report: DeliveryReport,
     history: HistoryCache,
-    *,
-    in_run_retry: bool = False,
-) -> float | None:
-    """Send one row. Returns seconds to wait when Slack rate-limited it briefly (the caller
-    retries in this run), else None (sent, parked, or rescheduled for a later run)."""
+) -> DeliveryError | None:
+    """Send one row. Returns the error when Slack rate-limited it briefly (the caller waits
+    and retries in this run), else None (sent, parked, dropped or rescheduled)."""
     try:
         try:
             with factory() as session:
@@ -176,17 +189,21 @@ def _deliver_one(
             mark_sent(session, item.id, ts=posted.ts, thread_ts=rendered.thread_ts, now=now)
         report.sent += 1
     except DeliveryError as e:
-        if in_run_retry and e.retry_after is not None and e.retry_after <= MAX_IN_RUN_WAIT:
-            return e.retry_after
+        if e.retry_after is not None and e.retry_after <= MAX_IN_RUN_WAIT:
+            return e
         _record_failure(factory, item, e, now, report)
+    except Exception as e:  # noqa: BLE001 - one bad row must not stop its channel
+        log.exception("delivery %s to %s failed unexpectedly", message_key(item), item.channel)
+        _record_failure(factory, item, DeliveryError(f"{type(e).__name__}: {e}"), now, report)
     return None
 
 
 def _may_have_posted(item: Claimed) -> bool:
-    # A rate-limited or refused attempt never reached the channel; anything else might have.
-    return item.attempts > 1 and not (item.last_error or "").startswith(
-        ("rate limited", "not ready")
-    )
+    """Could an earlier attempt have reached the channel? Only a post that Slack itself
+    refused with 429, or a row that was not ready, certainly did not. A rate-limited history
+    look-up proves nothing, so such a row is checked again."""
+    certainly_not = (f"{RATE_LIMITED}chat.postMessage", "not ready")
+    return item.attempts > 1 and not (item.last_error or "").startswith(certainly_not)
 
 
 class HistoryCache:
@@ -219,7 +236,7 @@ def _record_failure(
             return
         if e.retry_after is not None:
             delay = timedelta(seconds=e.retry_after)
-            error = f"rate limited: {e.reason}"
+            error = f"{RATE_LIMITED}{e.reason}"
         else:
             delay = min(timedelta(seconds=30 * 2 ** min(item.attempts - 1, 10)), MAX_BACKOFF)
             error = e.reason

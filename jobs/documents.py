@@ -28,7 +28,9 @@ def _candidates(session: Session, source: str, budget: int) -> list[str]:
     retry = and_(DocumentRow.status == "error", DocumentRow.attempts < MAX_ATTEMPTS)
     query = (
         select(PaperRow.id)
-        .join(FileRow, FileRow.paper_id == PaperRow.id)
+        # Only the Anfrage's own document (position 0: `mainFile`, else the first auxiliary
+        # file, as in views.main_file); attachments such as answers are not read here.
+        .join(FileRow, and_(FileRow.paper_id == PaperRow.id, FileRow.position == 0))
         .outerjoin(DocumentRow, DocumentRow.file_id == FileRow.id)
         .where(
             PaperRow.source == source,

@@ -30,10 +30,10 @@ from bot.store.lifecycle import (
     committee_name,
     is_placeholder,
     on_meetings,
-    open_anfragen,
     tracked,
     upcoming_meetings,
 )
+from bot.store.lookup import open_anfragen
 from bot.store.schema import MeetingRow, PaperRow
 from jobs.deliver import Rendered
 
@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 
 MORNING = time(8, 0)
 MORNING_LABEL = "morning"
+# The digest lists at most this many Anfragen (a Slack message has 50 blocks anyway).
+DIGEST_MAX = 200
 
 
 def lead_label(lead: timedelta) -> str:
@@ -210,7 +212,7 @@ def enqueue_digest(
         if default_channel and default_channel not in channels:
             channels.append(default_channel)
         for channel in channels:
-            if open_anfragen(session, channel):
+            if open_anfragen(session, channel, tz=tz, limit=1)[1]:
                 added += enqueue(
                     session, kind="digest", channel=channel, key=key, now=now, payload={"week": key}
                 )
@@ -220,10 +222,10 @@ def enqueue_digest(
 def render_digest(session: Session, item: Claimed, *, now: datetime, tz: ZoneInfo) -> Rendered:
     today = now.astimezone(tz).date()
     entries = []
-    for o in open_anfragen(session, item.channel):
-        filed = o.date or o.first_seen.astimezone(tz).date()
+    for o in open_anfragen(session, item.channel, tz=tz, limit=DIGEST_MAX)[0]:
+        p = o.paper
         entries.append(
-            lb.DigestEntry(o.reference, o.subject, o.date, max(0, (today - filed).days), o.web)
+            lb.DigestEntry(p.reference, p.subject, p.date, max(0, (today - o.since).days), p.web)
         )
     entries.sort(key=lambda e: -e.days_open)
     week = str(item.payload.get("week") or item.key)

@@ -7,11 +7,13 @@ import signal
 import threading
 from datetime import UTC, datetime
 from types import FrameType
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Config
+from bot.errors import DeliveryError
 from bot.runtime import Runtime, build_runtime
 from jobs.leader import Leader
 from jobs.poll import poll_once
@@ -79,18 +81,30 @@ def run_forever(config: Config) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    # Socket Mode (issue 4): answer /anfrage next to the scheduler when an app token is set.
-    socket = None
-    if config.slack.app_token:
+    # Socket Mode: answer /anfrage next to the scheduler when an app token is set. A refused
+    # token ends `run` (ConfigError); an unreachable Slack is retried every minute.
+    sockets: list[Any] = []
+
+    def connect_socket() -> None:
         from bot.slack.app import start_socket_mode
 
-        socket = start_socket_mode(config, rt.factory)
+        if sockets:
+            return
+        try:
+            sockets.append(start_socket_mode(config, rt.factory))
+        except DeliveryError as e:
+            log.error("Socket Mode not connected (%s); trying again in a minute", e)
+
+    if config.slack.app_token:
+        connect_socket()
+        every_minute = IntervalTrigger(minutes=1, timezone=config.reminders.timezone)
+        scheduler.add_job(connect_socket, every_minute, id="socket")
     scheduler.start()
     log.info("polling %d source(s) every %g minutes", len(config.sources), config.poll_minutes)
     try:
         stop.wait()
     finally:
-        if socket is not None:
+        for socket in sockets:
             socket.close()
         scheduler.shutdown(wait=True)
         leader.close()

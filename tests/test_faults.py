@@ -245,3 +245,68 @@ def test_permanent_slack_error_parks_with_reason(
     finally:
         rt.close()
     assert len(slack.calls_to("chat.postMessage")) == 1  # parked rows are not retried
+
+
+def test_requeue_sends_parked_rows_after_the_fix(
+    sqlite_url: str, feed: FeedServer, slack: FakeSlack
+) -> None:
+    rvr = rvr_with_anfragen(feed, n=0)
+    slack.faults.append(Fault("chat.postMessage", error="not_in_channel"))
+    rt = runtime(sqlite_url, rvr, slack)
+    try:
+        poll_once(rt, T0)
+        assert [d.status for d in _deliveries(rt) if d.kind == "announce"] == ["parked"]
+        from bot.store.db import transaction
+        from bot.store.deliveries import requeue_parked
+
+        with transaction(rt.factory) as s:  # the operator invited the bot: `anfragebot requeue`
+            assert requeue_parked(s, T0, CHANNEL) == 1
+        poll_once(rt, T0 + timedelta(minutes=15))
+        assert [d.status for d in _deliveries(rt) if d.kind == "announce"] == ["sent"]
+    finally:
+        rt.close()
+    assert sorted(posted_keys(slack)) == sorted(expected_keys(rvr))
+
+
+def test_a_second_delivery_run_at_the_same_time_skips(
+    db_url: str, feed: FeedServer, slack: FakeSlack
+) -> None:
+    """cron's `poll --once` next to `remind --once`: only one of them may deliver."""
+    from bot.store.locks import exclusive
+    from jobs.poll import deliver
+
+    rvr = rvr_with_anfragen(feed)
+    rt = runtime(db_url, rvr, slack)
+    other = runtime(db_url, rvr, slack)  # a second process: its own engine and connections
+    try:
+        from jobs.poll import sync_all
+
+        sync_all(rt, T0)
+        with exclusive(other.engine, "deliver") as mine:
+            assert mine
+            skipped = deliver(rt, T0)
+            assert skipped.sent == 0 and slack.posts() == []
+        assert deliver(rt, T0).sent == len(expected_keys(rvr))
+    finally:
+        other.close()
+        rt.close()
+    assert sorted(posted_keys(slack)) == sorted(expected_keys(rvr))
+
+
+def test_rate_limited_history_check_is_repeated_before_posting(
+    sqlite_url: str, feed: FeedServer, slack: FakeSlack
+) -> None:
+    rvr = rvr_with_anfragen(feed, n=0)
+    # Slack accepts the post but the answer is lost; the first history check is rate limited.
+    slack.faults.append(Fault("chat.postMessage", drop_after_accept=True))
+    slack.faults.append(Fault("conversations.history", status=429, retry_after=120))
+    rt = runtime(sqlite_url, rvr, slack)
+    try:
+        poll_once(rt, T0)  # post dropped after accept
+        poll_once(rt, T0 + timedelta(hours=1))  # history check: 429
+        poll_once(rt, T0 + timedelta(hours=3))  # history check again: found, not posted again
+        assert {d.status for d in _deliveries(rt) if d.kind == "announce"} == {"sent"}
+    finally:
+        rt.close()
+    assert posted_keys(slack) == sorted(expected_keys(rvr))
+    assert len(slack.calls_to("chat.postMessage")) == 1

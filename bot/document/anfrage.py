@@ -175,7 +175,9 @@ def _find_doc_date(ctx: _Ctx) -> dt.date | None:
                 return d
     # 2. Answer date ("Antwort des ... vom 15.07.2026"), the date of an answer document.
     joined = "\n".join(head[:25])
-    m = re.search(r"^Antwort\b[^\n]*(?:\n[^\n]*)?\bvom\s+(" + _NUM_DATE + ")", joined, re.M)
+    # The line may wrap twice in a narrow print ("Antwort des Ministeriums für … / namens der /
+    # Landesregierung vom 06.07.2026").
+    m = re.search(r"^Antwort\b[^\n]*(?:\n[^\n]*){0,2}?\bvom\s+(" + _NUM_DATE + ")", joined, re.M)
     if m:
         d = _find_date(m.group(1))
         if d:
@@ -913,17 +915,25 @@ def _item_value(num: str) -> tuple[int, str]:
 
 
 def _split_inline(lines: list[str]) -> list[str]:
-    """Split 'Ich frage: 1. Wie ...? 2. Was ...?' style lines into one line per item."""
+    """Split 'Ich frage: 1. Wie ...? 2. Was ...?' style lines into one line per item.
+
+    When such a paragraph was wrapped (a PDF), an item starts in the middle of a later line
+    ('... und Burg? 2. Wann soll ...'): the expected number is carried over from line to line
+    until a blank line ends the paragraph."""
     out: list[str] = []
     rx = re.compile(r"(?<=[?:.!])\s+(?=(\d{1,2})[.)]\s+[A-ZÄÖÜ„])")
+    carried: int | None = None  # next number of an inline list that runs on over line breaks
     for line in lines:
+        if not line.strip():
+            carried = None
         if len(line) < 40 or not rx.search(line):
             out.append(line)
             continue
         m0 = _ITEM_RE.match(line)
-        expected = (
-            _item_value(m0.group("fn") or m0.group("n") or m0.group("pn"))[0] + 1 if m0 else 1
-        )
+        if m0:
+            expected = _item_value(m0.group("fn") or m0.group("n") or m0.group("pn"))[0] + 1
+        else:
+            expected = carried or 1
         pos = 0
         pieces: list[str] = []
         for m in rx.finditer(line):
@@ -934,6 +944,7 @@ def _split_inline(lines: list[str]) -> list[str]:
                 pos = m.end()
                 expected = n + 1
         pieces.append(line[pos:].strip())
+        carried = expected if len(pieces) > 1 or (carried and not m0) else None
         if len(pieces) > 1:
             pieces[-1:] = _split_after_question(pieces[-1])
         out.extend(p for p in pieces if p)
@@ -1330,6 +1341,11 @@ def _header_end(lines: list[str]) -> int:
             re.match(r"^(Vorbemerkung|Sachverhalt|Begründung|Anfrage$|Antrag$)", line.strip())
             and i > 3
         ):
+            # A bare "Anfrage" followed by its author line ("der CDU-Fraktion") is the type
+            # heading of the header, not the start of the body.
+            nxt = next((ln.strip() for ln in lines[i + 1 : i + 3] if ln.strip()), "")
+            if re.match(r"^(der|des|von)\s", nxt):
+                continue
             return i
     return min(len(lines), 30)
 

@@ -49,6 +49,7 @@ _PAGE_NUMBER_RE = re.compile(
 _FOOTNOTE_LINE_RE = re.compile(r"^\d{1,2}\s+\S")
 # A footnote marker glued to the end of a word/sentence: "solle.1", "Tiddische“1 wurde".
 _GLUED_MARKER_RE = re.compile(r"(?<=[a-zäöüß][.,;:?!“”\"])\d{1,2}(?=\s|$)")
+_MARKER_TAB_RE = re.compile(r"^([•\-–]|\d{1,2}[.)]|[a-z]\)|\(\d{1,2}\)|\([a-z]\))\t(?=\S)")
 _LETTER_SPACED_RE = re.compile(r"^(?:[A-Za-zÄÖÜäöüß] ){3,}[A-Za-zÄÖÜäöüß]:?$")
 
 
@@ -199,6 +200,53 @@ def _strip_footnotes(lines: list[str], page_starts: list[int]) -> list[str]:
     return [line for i, line in enumerate(lines) if i not in drop]
 
 
+def _join_page_breaks(lines: list[str]) -> list[str]:
+    """A page break becomes a blank line, except inside a sentence: when the last line of a page
+    ends in a word, comma or hyphen and the next page goes on in lowercase ("… eine Abstimmung" /
+    "mit dem Land …"), the lines are joined so the paragraph (a question) stays in one piece."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line != "\f":
+            out.append(line)
+            i += 1
+            continue
+        j = i + 1
+        while j < len(lines) and lines[j] in ("", "\f"):
+            j += 1
+        k = len(out) - 1
+        while k >= 0 and not out[k]:
+            k -= 1
+        if (
+            k >= 0
+            and j < len(lines)
+            and re.search(r"[A-Za-zÄÖÜäöüß,-]$", out[k])
+            and re.match(r"[a-zäöüß]", lines[j])
+        ):
+            del out[k + 1 :]
+            i = j
+            continue
+        out.append("")
+        i += 1
+    return out
+
+
+def _ends_wrapped_line(lines: list[str], idx: int, headers: set[str]) -> bool:
+    """Is the bare number at ``idx`` the wrapped end of the line above ("… Tiddische - Teil" /
+    "2") rather than a page number? It directly follows a text line that ends in a word and
+    the page goes on after it (a page number sits at a page break, apart or under a header)."""
+    if not re.fullmatch(r"\d{1,3}", lines[idx]) or idx == 0 or idx + 1 >= len(lines):
+        return False
+    prev = lines[idx - 1]
+    nxt = next((ln for ln in lines[idx + 1 :] if ln), None)
+    return (
+        nxt not in (None, "\f")
+        and re.search(r"[A-Za-zÄÖÜäöüß]$", prev) is not None
+        and _norm_header(prev) not in headers
+    )
+
+
 def clean_text(raw: str) -> str:
     """Return ``raw`` with PDF extraction artefacts removed; line structure is kept."""
     if not raw:
@@ -207,6 +255,9 @@ def clean_text(raw: str) -> str:
     lines = [line.strip(" \t") for line in text.split("\n")]
     # Column gaps of layout-preserving extractors (3+ spaces inside a line) are cell borders.
     lines = [re.sub(r"(?<=\S) {3,}(?=\S)", "\t", line) for line in lines]
+    # A list marker set off by a tab or column gap is not a table cell ("1.<tab>Wie viele …",
+    # "•<tab>Kommune"): hanging-indented lists of word processors.
+    lines = [_MARKER_TAB_RE.sub(r"\1 ", line) for line in lines]
     # Letter-spaced headings: "A N T W O R T" -> "ANTWORT".
     lines = [line.replace(" ", "") if _LETTER_SPACED_RE.match(line) else line for line in lines]
 
@@ -222,9 +273,9 @@ def clean_text(raw: str) -> str:
     out: list[str] = []
     seen_headers: set[str] = set()
     nonempty = 0
-    for line in lines:
+    for idx, line in enumerate(lines):
         if line == "\f":
-            out.append("")
+            out.append("\f")  # resolved by _join_page_breaks
             continue
         key = _norm_header(line)
         if key in headers:
@@ -237,13 +288,14 @@ def clean_text(raw: str) -> str:
                 seen_headers.add(key)
                 out.append("")
             continue
-        if _PAGE_NUMBER_RE.match(line):
+        if _PAGE_NUMBER_RE.match(line) and not _ends_wrapped_line(lines, idx, headers):
             out.append("")
             continue
         if line:
             nonempty += 1
         out.append(line)
 
+    out = _join_page_breaks(out)
     out = _dehyphenate(out)
     text = "\n".join(out)
     text = _GLUED_MARKER_RE.sub("", text)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.domain import AgendaItem, Body, Consultation, FileRef, Meeting, Organization, Paper
 from bot.feed.quirks import as_list, is_placeholder
@@ -16,8 +17,12 @@ from bot.feed.quirks import as_list, is_placeholder
 Raw = dict[str, Any]
 
 
+# German council servers mean local time when they leave out the offset (or send a date only).
+FEED_ZONE = ZoneInfo("Europe/Berlin")
+
+
 def parse_datetime(value: Any) -> datetime | None:
-    """ISO date-time → UTC-aware datetime; a naive value is taken as UTC."""
+    """ISO date-time → UTC-aware datetime; a naive value or a bare date is Berlin time."""
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
@@ -30,7 +35,7 @@ def parse_datetime(value: Any) -> datetime | None:
             return None
         dt = datetime(d.year, d.month, d.day)
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
+        dt = dt.replace(tzinfo=FEED_ZONE)
     return dt.astimezone(UTC)
 
 

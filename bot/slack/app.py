@@ -13,14 +13,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_bolt.error import BoltError
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Config
-from bot.errors import ConfigError
+from bot.errors import ConfigError, DeliveryError
 from bot.slack import command_texts as t
 from bot.slack.blocks import section
 from bot.slack.commands import SHARE_ACTION, Reply, answer, share
+from bot.slack.notifier import redact
 from bot.store.db import transaction
 
 log = logging.getLogger(__name__)
@@ -49,7 +52,7 @@ class _TokenFromEnvNotice(logging.Filter):
     same token, passed with our base URL, so the warning only worries operators."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "token will be unused" not in record.getMessage()
+        return "will be unused" not in record.getMessage()
 
 
 def _bolt_logger() -> logging.Logger:
@@ -72,15 +75,23 @@ def build_app(
     """
     require_credentials(config, http_mode=http_mode)
     client = WebClient(token=config.slack.bot_token, base_url=config.slack.api_url, timeout=10)
-    app = App(
-        client=client,
-        signing_secret=config.slack.signing_secret or "unused-in-socket-mode",
-        # Socket Mode messages are authenticated by the WebSocket, not signed.
-        request_verification_enabled=http_mode,
-        token_verification_enabled=True,
-        process_before_response=False,
-        logger=_bolt_logger(),
-    )
+    try:
+        app = App(
+            client=client,
+            signing_secret=config.slack.signing_secret or "unused-in-socket-mode",
+            # Socket Mode messages are authenticated by the WebSocket, not signed.
+            request_verification_enabled=http_mode,
+            token_verification_enabled=True,
+            process_before_response=False,
+            logger=_bolt_logger(),
+        )
+    except BoltError as e:
+        # Bolt checks the token with auth.test here: a refused token is a setup problem, not a
+        # crash (and exit code 2 stops systemd from restarting forever).
+        raise ConfigError(f"SLACK_BOT_TOKEN: Slack did not accept it ({redact(str(e))})") from e
+    except (SlackClientError, OSError) as e:
+        # Slack unreachable: a passing fault; `run` keeps polling and tries again later.
+        raise DeliveryError(f"Slack not reachable: {redact(str(e))}") from e
     register(app, factory, config, clock)
     return app
 

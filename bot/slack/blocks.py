@@ -169,7 +169,9 @@ def announcement(view: AnfrageView, *, now: datetime, tz: ZoneInfo) -> tuple[str
         hidden = len(view.questions) - MAX_QUESTIONS_SHOWN
         if hidden > 0:
             more = (
-                texts.MORE_QUESTIONS_LINK.format(n=hidden, url=escape(view.document_url))
+                texts.MORE_QUESTIONS_LINK.format(
+                    n=hidden, link=link(view.document_url, texts.LINK_READ_MORE)
+                )
                 if view.document_url
                 else texts.MORE_QUESTIONS.format(n=hidden)
             )

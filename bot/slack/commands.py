@@ -184,7 +184,7 @@ def _sessions(session: Session, command: Command, ctx: Context) -> Reply:
 def _open(session: Session, command: Command, ctx: Context) -> Reply:
     if not ctx.channel:
         return Reply(t.OPEN_NONE, [section(t.OPEN_NONE)])
-    items, total = open_anfragen(session, ctx.channel, limit=OPEN_SHOWN)
+    items, total = open_anfragen(session, ctx.channel, tz=ctx.tz, limit=OPEN_SHOWN)
     if not items:
         return Reply(t.OPEN_NONE, [section(t.OPEN_NONE)])
     title = t.OPEN_TITLE_ONE if total == 1 else t.OPEN_TITLE.format(n=total)

@@ -140,6 +140,16 @@ def unclaim(session: Session, delivery_ids: list[int], *, at: datetime) -> None:
         )
 
 
+def requeue_parked(session: Session, now: datetime, channel: str | None = None) -> int:
+    """Parked rows (a permanent Slack error, fixed since: bot invited, token renewed) go back to
+    pending. Their attempt count stays, so the sender checks the channel before posting."""
+    query = update(Delivery).where(Delivery.status == "parked")
+    if channel:
+        query = query.where(Delivery.channel == channel)
+    result = session.execute(query.values(status="pending", next_attempt_at=now))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def release_interrupted(session: Session, now: datetime) -> int:
     """Rows left `sending` by a killed process go back to pending.
 

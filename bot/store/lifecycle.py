@@ -25,7 +25,6 @@ from bot.store.schema import (
     Delivery,
     MeetingRow,
     OrganizationRow,
-    PaperRow,
 )
 from bot.store.upsert import dialect_insert
 
@@ -345,37 +344,6 @@ def save_answer_link(
         .on_conflict_do_nothing(index_elements=["anfrage_id"])
     )
     return bool(getattr(session.execute(stmt), "rowcount", 0))
-
-
-@dataclass(frozen=True)
-class OpenAnfrage:
-    paper_id: str
-    reference: str | None
-    subject: str | None
-    date: date | None
-    first_seen: datetime
-    web: str | None
-
-
-def open_anfragen(session: Session, channel: str) -> list[OpenAnfrage]:
-    """Anfragen announced in `channel` that have no answer yet and were not withdrawn."""
-    rows = session.execute(
-        select(PaperRow)
-        .join(Delivery, (Delivery.paper_id == PaperRow.id) & (Delivery.key == PaperRow.id))
-        .outerjoin(AnswerLink, AnswerLink.anfrage_id == PaperRow.id)
-        .where(
-            Delivery.kind == "announce",
-            Delivery.channel == channel,
-            Delivery.status == "sent",
-            PaperRow.deleted.is_(False),
-            AnswerLink.anfrage_id.is_(None),
-        )
-        .order_by(PaperRow.date, PaperRow.id)
-    ).scalars()
-    return [
-        OpenAnfrage(p.id, p.ref_norm or p.reference, p.name, p.date, p.first_seen_at, p.web)
-        for p in rows
-    ]
 
 
 def announce_channels(session: Session) -> list[str]:

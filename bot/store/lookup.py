@@ -6,6 +6,7 @@ import difflib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -276,7 +277,7 @@ class OpenAnfrage:
 
 
 def open_anfragen(
-    session: Session, channel: str, *, limit: int = 200
+    session: Session, channel: str, *, tz: ZoneInfo, limit: int = 200
 ) -> tuple[list[OpenAnfrage], int]:
     """Anfragen announced in `channel` (delivery sent) without an answer, oldest first.
 
@@ -297,7 +298,8 @@ def open_anfragen(
     rows = session.execute(base).all()
     seen: dict[str, date] = {}
     for paper_id, day, first_seen in rows:
-        seen.setdefault(paper_id, day or first_seen.date())
+        # An undated paper counts from the day we first saw it, in the users' time zone.
+        seen.setdefault(paper_id, day or first_seen.astimezone(tz).date())
     ordered = sorted(seen.items(), key=lambda kv: (kv[1], kv[0]))
     page = ordered[:limit]
     by_id = {b.paper_id: b for b in briefs(session, [p for p, _ in page])}

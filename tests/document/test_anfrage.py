@@ -257,3 +257,39 @@ def test_unsigned_names_side_by_side_in_columns() -> None:
         "Fraktionsvorsitzender               Ratsmitglied\n"
     )
     assert parse_anfrage(text).signatories == ("Andreas Vollmer", "Petra Lindqvist")
+
+
+def test_inline_numbering_wrapped_over_lines() -> None:
+    """'1. … 2. … 3.' in one paragraph that a PDF wrapped: items start in mid-line."""
+    text = (
+        "Anfrage\nBetreff: Radverbindung\n\n"
+        "Wir fragen den Magistrat: 1. Welche Planungen gibt es für eine durchgehende Radverbindung\n"
+        "zwischen Bahnhof und Burg? 2. Wann soll die Kaiserstraße Schutzstreifen für den Radverkehr\n"
+        "erhalten? 3. Welche Kosten sind dafür im Haushalt 2025 eingeplant?\n\n"
+        "Mit freundlichen Grüßen\n"
+    )
+    qs = parse_anfrage(text).questions
+    assert [q.number for q in qs] == ["1", "2", "3"]
+    assert qs[0].text.endswith("zwischen Bahnhof und Burg?")
+    assert qs[1].text == "Wann soll die Kaiserstraße Schutzstreifen für den Radverkehr erhalten?"
+
+
+def test_type_heading_with_author_line_is_still_header() -> None:
+    """A running header pushes 'Anfrage' / 'der CDU-Fraktion' below line 3; the author line
+    still belongs to the header."""
+    text = (
+        "Stadt Bergheim – 2025/0521\n\nStadt Bergheim\tDrucksache\n2025/0521\n"
+        "Anfrage\nder CDU-Fraktion\nDatum: 07.07.2025\nBetreff: Parken\n\n"
+        "Wir fragen:\n1. Wie viele Verwarnungen gab es?\n"
+    )
+    assert parse_anfrage(text).factions == ("CDU-Fraktion",)
+
+
+def test_answer_date_when_antwort_line_wraps_twice() -> None:
+    text = (
+        "Kleine Anfrage zur schriftlichen Beantwortung\nmit Antwort der Landesregierung\n"
+        "Anfrage der Abgeordneten A B (CDU)\n"
+        "Antwort des Niedersächsischen Ministeriums für Inneres, Sport und Digitalisierung\n"
+        "namens der\nLandesregierung vom 06.07.2026\n\n1. Wie viele?\n"
+    )
+    assert parse_anfrage(text).date == dt.date(2026, 7, 6)

@@ -118,3 +118,19 @@ def test_idempotent_on_corpus(path: object) -> None:
     once = clean_text(path.read_text(encoding="utf-8"))
     assert clean_text(once) == once
     assert "\r" not in once and "\u00ad" not in once
+
+
+def test_list_marker_before_tab_is_not_a_cell() -> None:
+    """Hanging-indented lists come out of the layout extraction as 'marker<TAB>text'."""
+    assert clean_text("1.\tWie viele?\n-\tKommune\na)\tgefällt") == (
+        "1. Wie viele?\n- Kommune\na) gefällt"
+    )
+
+
+def test_bare_number_ending_a_wrapped_line_is_kept() -> None:
+    """'… - Teil' / '2' is a wrapped title, not a page number; a number at a page break is."""
+    raw = "Radweg zwischen Barwedel und Tiddische - Teil\n2\nAnfrage der Abgeordneten\nText\n2\n\f\nMehr"
+    assert (
+        clean_text(raw)
+        == "Radweg zwischen Barwedel und Tiddische - Teil\n2\nAnfrage der Abgeordneten\nText\n\nMehr"
+    )
