@@ -20,9 +20,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.classify import normalize_reference
@@ -219,7 +220,7 @@ def match_answers(
     return [links[a.id] for a in anfragen if a.id in links]
 
 
-def _facts(p: PaperRow) -> PaperFacts:
+def _facts(p: Row[Any]) -> PaperFacts:
     return PaperFacts(
         id=p.id,
         source=p.source,
@@ -234,6 +235,20 @@ def _facts(p: PaperRow) -> PaperFacts:
     )
 
 
+FACT_COLUMNS = (
+    PaperRow.id,
+    PaperRow.source,
+    PaperRow.ref_norm,
+    PaperRow.name,
+    PaperRow.paper_type,
+    PaperRow.date,
+    PaperRow.web,
+    PaperRow.is_anfrage,
+    PaperRow.is_answer,
+    PaperRow.related_paper_ids,
+)
+
+
 def link_answers(factory: sessionmaker[Session], *, now: datetime, tz: ZoneInfo) -> list[Link]:
     """Record an `answer_links` row for every open Anfrage whose answer can now be found."""
     today = now.astimezone(tz).date()
@@ -242,7 +257,8 @@ def link_answers(factory: sessionmaker[Session], *, now: datetime, tz: ZoneInfo)
         used = {
             i for i in session.scalars(select(AnswerLink.answer_paper_id)).all() if i is not None
         }
-        papers = session.scalars(select(PaperRow).where(PaperRow.deleted.is_(False))).all()
+        # Only the columns the rules read: this runs after every poll, over every paper.
+        papers = session.execute(select(*FACT_COLUMNS).where(PaperRow.deleted.is_(False))).all()
         anfragen = [_facts(p) for p in papers if p.is_anfrage and p.id not in linked]
         candidates = [_facts(p) for p in papers if not p.is_anfrage and p.id not in used]
         files: dict[str, list[FileFacts]] = {}
