@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -74,3 +75,28 @@ def blocks_text(blocks: list[dict]) -> str:
             for e in b.get("elements", [])
         ]
     return "\n".join(parts)
+
+
+def share_click(ephemeral: dict[str, Any], response_url: str) -> dict[str, Any]:
+    """The `block_actions` payload Slack sends when someone presses "Im Kanal teilen"."""
+    button = next(e for b in ephemeral["blocks"] if b["type"] == "actions" for e in b["elements"])
+    return {
+        "type": "block_actions",
+        "team": {"id": "T1"},
+        "user": {"id": "U7", "team_id": "T1"},
+        "api_app_id": "A1",
+        "token": "legacy",
+        "trigger_id": "1.2.3",
+        "channel": {"id": CHANNEL},
+        "container": {"type": "message", "is_ephemeral": True},
+        "response_url": response_url,
+        "actions": [
+            {
+                "type": "button",
+                "action_id": button["action_id"],
+                "block_id": "b1",
+                "value": button["value"],
+                "action_ts": "1700000000.1",
+            }
+        ],
+    }

@@ -26,7 +26,7 @@ from bot.demo.server import FeedServer
 from bot.slack.notifier import render_text
 from tests.fake_slack import FakeSlack
 from tests.paths import ROOT
-from tests.slack.conftest import CHANNEL, NOW, blocks_text, fill_store
+from tests.slack.conftest import CHANNEL, NOW, blocks_text, fill_store, share_click
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 NOW_ISO = NOW.isoformat()
@@ -232,27 +232,7 @@ def test_subscriptions_over_http(served: Served, monkeypatch: pytest.MonkeyPatch
 
 def test_share_button_posts_in_channel(served: Served) -> None:
     ephemeral = served.command("14/1923")
-    button = next(e for b in ephemeral["blocks"] if b["type"] == "actions" for e in b["elements"])
-    payload = {
-        "type": "block_actions",
-        "team": {"id": "T1"},
-        "user": {"id": "U7", "team_id": "T1"},
-        "api_app_id": "A1",
-        "token": "legacy",
-        "trigger_id": "1.2.3",
-        "channel": {"id": CHANNEL},
-        "container": {"type": "message", "is_ephemeral": True},
-        "response_url": served.slack.response_url,
-        "actions": [
-            {
-                "type": "button",
-                "action_id": button["action_id"],
-                "block_id": "b1",
-                "value": button["value"],
-                "action_ts": "1700000000.1",
-            }
-        ],
-    }
+    payload = share_click(ephemeral, served.slack.response_url)
     before = len(served.slack.responses)
     status, _ = served.signed(urlencode({"payload": json.dumps(payload)}).encode())
     assert status == 200

@@ -28,7 +28,7 @@ from websockets.sync.server import Server, ServerConnection, serve
 from bot.demo.server import FeedServer
 from tests.fake_slack import FakeSlack
 from tests.paths import ROOT
-from tests.slack.conftest import CHANNEL, blocks_text, fill_store
+from tests.slack.conftest import CHANNEL, blocks_text, fill_store, share_click
 
 APP_TOKEN = "xapp-test"
 SUBJECT = "Zusammenarbeit der Kommunalen Integrationszentren im Ruhrgebiet"
@@ -250,31 +250,8 @@ def test_slash_commands_are_acked_over_the_socket_and_answered(bot: Bot) -> None
 
 def test_share_button_over_the_socket(bot: Bot) -> None:
     _, _, ephemeral = bot.command("14/1923")
-    button = next(e for b in ephemeral["blocks"] if b["type"] == "actions" for e in b["elements"])
     before = len(bot.slack.responses)
-    envelope_id, _ = bot.envelope(
-        "interactive",
-        {
-            "type": "block_actions",
-            "team": {"id": "T1"},
-            "user": {"id": "U7", "team_id": "T1"},
-            "api_app_id": "A1",
-            "token": "legacy",
-            "trigger_id": "1.2.3",
-            "channel": {"id": CHANNEL},
-            "container": {"type": "message", "is_ephemeral": True},
-            "response_url": bot.slack.response_url,
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": button["action_id"],
-                    "block_id": "b1",
-                    "value": button["value"],
-                    "action_ts": "1700000000.1",
-                }
-            ],
-        },
-    )
+    envelope_id, _ = bot.envelope("interactive", share_click(ephemeral, bot.slack.response_url))
     assert set(bot.acked(envelope_id)) == {"envelope_id"}
     shared, deleted = bot.responses(before + 2)[-2:]
     assert shared["response_type"] == "in_channel"
