@@ -219,7 +219,9 @@ def enqueue_digest(
     return added
 
 
-def render_digest(session: Session, item: Claimed, *, now: datetime, tz: ZoneInfo) -> Rendered:
+def render_digest(
+    session: Session, item: Claimed, *, now: datetime, tz: ZoneInfo
+) -> Rendered | None:
     today = now.astimezone(tz).date()
     entries = []
     for o in open_anfragen(session, item.channel, tz=tz, limit=DIGEST_MAX)[0]:
@@ -227,6 +229,8 @@ def render_digest(session: Session, item: Claimed, *, now: datetime, tz: ZoneInf
         entries.append(
             lb.DigestEntry(p.reference, p.subject, p.date, max(0, (today - o.since).days), p.web)
         )
+    if not entries:
+        return None  # everything was answered since the digest was queued: nothing to say
     entries.sort(key=lambda e: -e.days_open)
     week = str(item.payload.get("week") or item.key)
     text, blocks = lb.digest(week.split("-W")[-1], entries)

@@ -12,6 +12,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from bot.classify import compact_reference, normalize_reference
+from bot.feed.parse import FEED_ZONE
+from bot.store.lifecycle import is_placeholder
 from bot.store.schema import (
     AgendaItemRow,
     AnswerLink,
@@ -193,6 +195,8 @@ def upcoming_sessions(
     wanted = committee.casefold().strip() if committee else None
     chosen = []
     for m in meetings:
+        if m.start and is_placeholder(m.name, m.start, m.start.astimezone(FEED_ZONE).date()):
+            continue  # ALLRIS "Sammeldatum" on 31 December: no real session
         label = ", ".join(names[o] for o in m.organization_ids if o in names) or None
         if wanted and wanted not in f"{label or ''} {m.name or ''}".casefold():
             continue

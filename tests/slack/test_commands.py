@@ -103,6 +103,23 @@ def test_sessions_lists_upcoming_meetings_with_their_anfragen(store: Store) -> N
     assert "Keine anstehenden Sitzungen" in blocks_text(store.ask("sitzungen", now=later).blocks)
 
 
+def test_sessions_leave_out_allris_placeholder_meetings(store: Store) -> None:
+    from bot.store.schema import MeetingRow
+
+    with transaction(store.factory) as session:
+        session.add(
+            MeetingRow(
+                id="placeholder",
+                source="rvr",
+                name="Sammeldatum Ausschuss für Kultur, Sport und Vielfalt",
+                start=at("2025-12-31T00:00:00+01:00"),
+                organization_ids=[],
+            )
+        )
+    text = blocks_text(store.ask("sitzungen kultur").blocks)
+    assert "06.02.2025" in text and "31.12.2025" not in text and "Sammeldatum" not in text
+
+
 def test_open_lists_this_channels_unanswered_anfragen_oldest_first(store: Store) -> None:
     text = blocks_text(store.ask("offen").blocks)
     assert text.index("14/1923") < text.index("14/1950")
