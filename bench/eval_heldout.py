@@ -16,31 +16,20 @@ be equal. Prints the misses per document; the last two lines are ``question F1: 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 HELDOUT_DIR = ROOT / "tests" / "document" / "heldout"
 
 
-def _load_eval_parser() -> ModuleType:
-    name = "eval_parser"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("eval_parser.py"))
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+# Sibling scripts import each other like the other bench scripts do.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-_ep = _load_eval_parser()
+import eval_parser as _ep  # noqa: E402
 
 
 def corpus() -> list[tuple[str, Path, dict[str, Any]]]:

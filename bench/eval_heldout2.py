@@ -16,30 +16,19 @@ fields must equal the gold value. Prints the misses per document; the last two l
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 HELDOUT2_DIR = ROOT / "tests" / "document" / "heldout2"
 
 
-def _load(name: str) -> ModuleType:
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+# Sibling scripts import each other like the other bench scripts do.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-_eh = _load("eval_heldout")
-_ep = _load("eval_parser")
+import eval_heldout as _eh  # noqa: E402
 
 
 def corpus() -> list[tuple[str, Path, dict[str, Any]]]:

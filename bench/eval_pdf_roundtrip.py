@@ -29,7 +29,6 @@ document, then the report; the last two lines are ``question F1: X.XXX`` and
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import sys
@@ -38,7 +37,6 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -69,20 +67,11 @@ _INDENTED_RE = re.compile(r"^ {3,}\S")
 _HYPHEN_MIN_WORD = 8
 
 
-def _load(name: str) -> ModuleType:
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+# Sibling scripts import each other like the other bench scripts do.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-_ep = _load("eval_parser")
-_eh = _load("eval_heldout")
-
+import eval_heldout as _eh  # noqa: E402
+import eval_parser as _ep  # noqa: E402
 
 # --------------------------------------------------------------------------- corpus
 

@@ -60,8 +60,3 @@ def as_list(value: Any) -> list[Any]:
     if isinstance(value, list):
         return [v for v in value if v is not None and not _placeholder_str(v)]
     return [value]
-
-
-def is_deleted(obj: dict[str, Any]) -> bool:
-    """SD.NET lists deleted objects without `type`, even in unfiltered lists."""
-    return bool(obj.get("deleted"))

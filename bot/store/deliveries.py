@@ -165,17 +165,6 @@ def release_interrupted(session: Session, now: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def sent_message(session: Session, kind: str, channel: str, key: str) -> Delivery | None:
-    return session.scalars(
-        select(Delivery).where(
-            Delivery.kind == kind,
-            Delivery.channel == channel,
-            Delivery.key == key,
-            Delivery.status == "sent",
-        )
-    ).first()
-
-
 def counts(session: Session) -> dict[str, int]:
     rows = session.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all()
     return {str(status): int(n) for status, n in rows}
