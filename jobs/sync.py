@@ -8,8 +8,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import SourceConfig
@@ -26,7 +28,7 @@ from bot.store.feed_store import (
     save_organizations,
     save_papers,
 )
-from bot.store.schema import ListState, Source
+from bot.store.schema import ListState, MeetingRow, OrganizationRow, PaperRow, Source
 
 log = logging.getLogger(__name__)
 
@@ -126,13 +128,24 @@ def _sync_body(
         _add(report.papers, stats)
         return stats.fresh
 
-    for url, save in (
-        (body.organization_list, orgs),
-        (body.meeting_list, meetings),
-        (body.paper_list, papers),
+    for url, save, model in (
+        (body.organization_list, orgs, OrganizationRow),
+        (body.meeting_list, meetings, MeetingRow),
+        (body.paper_list, papers, PaperRow),
     ):
         if url:
-            _sync_list(client, factory, source, url, save, clock, policy.now)
+            unknown = partial(_count_unknown, factory, model)
+            _sync_list(client, factory, source, url, save, unknown, clock, policy.now)
+
+
+def _count_unknown(factory: sessionmaker[Session], model: Any, page: Page) -> int:
+    """How many objects of `page` the store has never seen."""
+    ids = {str(i["id"]) for i in page.items}
+    if not ids:
+        return 0
+    with factory() as session:
+        known = set(session.scalars(select(model.id).where(model.id.in_(ids))).all())
+    return len(ids - known)
 
 
 # Saves one batch of raw list items; returns how many ids were not stored before.
@@ -214,6 +227,7 @@ def _sync_list(
     source: str,
     url: str,
     save: SaveFn,
+    unknown: Callable[[Page], int],
     clock: Callable[[], datetime],
     now: datetime,
 ) -> None:
@@ -232,7 +246,7 @@ def _sync_list(
             batch.add(page)
         batch.flush()
     elif mode == TAIL:
-        _read_tail(client, url, None, batch)
+        _read_tail(client, url, None, batch, unknown)
     else:
         pages = client.pages(url, {"modified_since": format_since(watermark)})
         for page in pages:
@@ -240,7 +254,7 @@ def _sync_list(
                 log.info("%s ignores modified_since: reading it from the end from now on", url)
                 pages.close()
                 mode = TAIL
-                _read_tail(client, url, page, batch)
+                _read_tail(client, url, page, batch, unknown)
                 break
             batch.add(page)
         batch.flush()
@@ -278,34 +292,43 @@ def _ignores_filter(page: Page, watermark: datetime) -> bool:
     return False
 
 
-def _read_tail(client: OParlClient, url: str, first: Page | None, batch: _Batch) -> None:
+def _read_tail(
+    client: OParlClient,
+    url: str,
+    first: Page | None,
+    batch: _Batch,
+    unknown: Callable[[Page], int],
+) -> None:
     """Incremental read of a list whose server ignores `modified_since`: new objects are at the
     end (oldest first, like more! rubin and ALLRIS 4), so read `links.last` and walk back along
     `links.prev` until a page holds only known ids. Nothing new costs two requests: the first
     page (for `links.last`) and the last. Should the first page itself hold unknown ids (a
-    newest-first list), walk forward along `links.next` instead, until a page is all known."""
+    newest-first list), walk forward along `links.next` instead, until a page is all known.
+
+    The pages found are saved oldest first, after the walk: what a crash leaves unsaved is
+    always the newest part, which the next walk finds again (saving while walking back would
+    leave a gap behind a saved newer page that stops the next walk early)."""
     page = first or client.page(url)
     if page is None:
         return
-    seen = {page.url, url, page.links.get("self", page.url)}
-    fresh = batch.save_page(page)
-    if fresh and page.links.get("next"):
-        direction = "next"
-        following = page.links.get("next")
+    found = [page] if unknown(page) else []
+    if found and page.links.get("next"):
+        direction, following = "next", page.links.get("next")
     else:
-        direction = "prev"
-        following = page.links.get("last")
-    walked = 0
-    while following and following not in seen and walked < MAX_PAGES:
+        direction, following = "prev", page.links.get("last")
+    seen = {page.url, url, page.links.get("self", page.url)}
+    while following and following not in seen and len(seen) < MAX_PAGES:
         seen.add(following)
         page = client.page(following)
-        walked += 1
-        if page is None:
-            return
+        if page is None or not unknown(page):
+            break
         seen.add(page.links.get("self", following))
-        if batch.save_page(page) == 0:
-            return
+        found.append(page)
         following = page.links.get(direction)
+    # Either walk found the newest page first (a first page holding new objects is either the
+    # only page or the start of a newest-first list): save in reverse, oldest first.
+    for page in reversed(found):
+        batch.save_page(page)
 
 
 def _parse_all(items: list[dict[str, Any]], parse: Callable[[dict[str, Any]], Any]) -> list[Any]:

@@ -144,3 +144,32 @@ def test_tail_lists_are_read_in_full_once_a_day(feed: FeedServer, sqlite_url: st
     _sync(feed, rvr, sqlite_url, T0)
     _report, requests = _sync(feed, rvr, sqlite_url, T0 + timedelta(days=1, minutes=1))
     assert len(_paper_requests(requests)) == 4
+
+
+def test_a_walk_back_cut_short_leaves_no_gap(feed: FeedServer, sqlite_url: str) -> None:
+    """The walk from `links.last` fails half way (server error, or the process is killed):
+    nothing newer than what is missing may be stored, or the next walk would stop at it and
+    the missing papers would wait for the daily full read."""
+    rvr = _feed(RvrFeed, feed.base_url, papers=9)  # 3 full pages
+    feed.routes.update(rvr.routes())
+    _sync(feed, rvr, sqlite_url, T0)
+    for num in range(200, 206):  # two new pages: 4 and 5
+        add_paper(rvr, num)
+    feed.routes.update(rvr.routes())
+    feed.hook = lambda path: Reply(status=404) if path.endswith("paper?page=4") else None
+    engine = make_engine(sqlite_url)
+    with httpx.Client(trust_env=False, timeout=5) as http:
+        broken = sync_source(
+            OParlClient(http, requests_per_second=0, max_retries=0),
+            session_factory(engine),
+            SourceConfig(name="rvr", url=rvr.system_url, requests_per_second=0),
+            now=T0 + timedelta(minutes=15),
+            announce_max_age_days=14,
+            clock=lambda: T0 + timedelta(minutes=15),
+        )
+    engine.dispose()
+    assert not broken.ok
+    assert _count(sqlite_url) == 9  # page 5 was read but not stored ahead of page 4
+    feed.hook = None
+    again, _ = _sync(feed, rvr, sqlite_url, T0 + timedelta(minutes=30))
+    assert again.papers.new == 6 and _count(sqlite_url) == 15
