@@ -14,7 +14,6 @@ SQLite is one file on one machine: there is one process, and it is always the le
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import threading
 from typing import Any
@@ -23,11 +22,13 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from bot.store.locks import scoped_key
+
 log = logging.getLogger(__name__)
 
-# One 64-bit key for "the scheduler of this database" (advisory locks share one namespace per
-# database; a hash of a name keeps us clear of other applications' small integers).
-LOCK_KEY = int.from_bytes(hashlib.sha256(b"anfragebot:scheduler").digest()[:8], "big", signed=True)
+# The lock's name; its 64-bit key is derived per database and schema (`scoped_key`), so two
+# installs on one server never share a leader.
+LOCK_NAME = "scheduler"
 
 # libpq: notice a dead peer within ~15 s instead of the kernel's two hours.
 KEEPALIVE_ARGS: dict[str, Any] = {
@@ -43,7 +44,7 @@ KEEPALIVE_ARGS: dict[str, Any] = {
 class Leader:
     """`is_leader()` before each scheduled job; cheap when the answer does not change."""
 
-    def __init__(self, engine: Engine, *, key: int = LOCK_KEY) -> None:
+    def __init__(self, engine: Engine, *, key: int | None = None) -> None:
         self.key = key
         self.postgres = engine.dialect.name == "postgresql"
         self._lock = threading.Lock()
@@ -89,6 +90,8 @@ class Leader:
         try:
             if self._conn is None:
                 self._conn = self._engine.connect()
+            if self.key is None:
+                self.key = scoped_key(self._conn, LOCK_NAME)
             got = self._conn.execute(
                 text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}
             ).scalar()

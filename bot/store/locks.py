@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 
 def _key(name: str) -> int:
@@ -24,20 +24,29 @@ def _key(name: str) -> int:
     )
 
 
+def scoped_key(conn: Connection, name: str, instance: str = "") -> int:
+    """An advisory-lock key for `name` in this database and schema (and install `instance`).
+
+    Advisory locks live in one namespace per server: a fixed key would make two installs (two
+    databases, two schemas, two test runs) on one server wait for each other.
+    """
+    row = conn.execute(text("SELECT current_database(), current_schema()")).one()
+    return _key(f"{row[0]}/{row[1]}/{instance}/{name}")
+
+
 @contextmanager
 def exclusive(engine: Engine, name: str) -> Iterator[bool]:
     """Yields True when this process holds the section `name`, False when another one does."""
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
-            got = bool(
-                conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _key(name)}).scalar()
-            )
+            key = scoped_key(conn, name)
+            got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
             conn.commit()
             try:
                 yield got
             finally:
                 if got:
-                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _key(name)})
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
                     conn.commit()
         return
     database = engine.url.database
