@@ -27,6 +27,9 @@ class SourceConfig:
     url: str
     requests_per_second: float = 2.0
     timeout_seconds: float = 30.0
+    # Hosts besides the System URL's own origin that documents may be fetched from
+    # ("files.ris.example", "files.ris.example:8443" or "https://files.ris.example").
+    document_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -134,12 +137,28 @@ def _sources(data: Mapping[str, Any]) -> tuple[SourceConfig, ...]:
                 url=url,
                 requests_per_second=2.0 if rps is None else float(rps),
                 timeout_seconds=30.0 if timeout is None else float(timeout),
+                document_hosts=_document_hosts(entry, where),
             )
         )
     names = [s.name for s in sources]
     if len(set(names)) != len(names):
         raise ConfigError("[[sources]].name: names must be unique")
     return tuple(sources)
+
+
+def _document_hosts(entry: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    from bot.document.download import HostRule
+
+    raw = entry.get("document_hosts", [])
+    key = f"{where}.document_hosts"
+    if not isinstance(raw, list) or not all(isinstance(h, str) and h.strip() for h in raw):
+        raise ConfigError(f'{key}: expected a list of host names like ["dokumente.ris.example"]')
+    for host in raw:
+        try:
+            HostRule.parse(host)
+        except ValueError as e:
+            raise ConfigError(f"{key}: {e}") from e
+    return tuple(h.strip() for h in raw)
 
 
 def _slack(data: Mapping[str, Any], environ: Mapping[str, str]) -> SlackConfig:

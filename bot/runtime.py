@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Config, SourceConfig
+from bot.document.limits import DocumentLimits
 from bot.feed.client import OParlClient, make_http_client
 from bot.slack.notifier import Notifier, SlackNotifier, TerminalNotifier
 from bot.store.db import make_engine, migrate, session_factory
@@ -27,6 +28,8 @@ class Runtime:
     pace_seconds: float = 1.0
     retry_backoff_seconds: float = 1.0
     clients: dict[str, OParlClient] = field(default_factory=dict)
+    # Caps per document (download and sandbox); tests pass small ones.
+    document_limits: DocumentLimits = field(default_factory=DocumentLimits)
 
     def client_for(self, source: SourceConfig) -> OParlClient:
         if source.name not in self.clients:
@@ -57,6 +60,7 @@ def build_runtime(
     out: TextIO | None = None,
     pace_seconds: float | None = None,
     retry_backoff_seconds: float = 1.0,
+    document_limits: DocumentLimits | None = None,
 ) -> Runtime:
     engine = make_engine(config.database_url)
     migrate(engine)
@@ -69,4 +73,5 @@ def build_runtime(
         http=http or make_http_client(timeout),
         pace_seconds=config.slack.pace_seconds if pace_seconds is None else pace_seconds,
         retry_backoff_seconds=retry_backoff_seconds,
+        document_limits=document_limits or DocumentLimits(),
     )

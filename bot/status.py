@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TextIO
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
 
 from bot.runtime import Runtime
 from bot.store.deliveries import counts
-from bot.store.schema import Delivery, PaperRow, Source
+from bot.store.schema import Delivery, DocumentRow, FileRow, PaperRow, Source
 
 
 def print_status(rt: Runtime, now: datetime, out: TextIO) -> None:
@@ -51,4 +53,48 @@ def print_status(rt: Runtime, now: datetime, out: TextIO) -> None:
                 "  Nach der Korrektur (Bot eingeladen, Token erneuert): anfragebot requeue",
                 file=out,
             )
+        _print_document_problems(session, show, out)
     print(f"Nächster Abruf: alle {rt.config.poll_minutes} Minuten (anfragebot run)", file=out)
+
+
+_PROBLEMS = {"refused": "verweigert", "download": "Download", "read": "Lesen"}
+_MAX_LISTED = 50
+
+
+def _print_document_problems(
+    session: Session, show: Callable[[datetime | None], str], out: TextIO
+) -> None:
+    """Quarantined and refused documents (issue 10), newest attempt first, with the reason."""
+    problem = or_(DocumentRow.problem.is_not(None), DocumentRow.status == "error")
+    total = session.scalar(select(func.count()).select_from(DocumentRow).where(problem)) or 0
+    if not total:
+        return
+    print(f"Dokumente in Quarantäne: {total}", file=out)
+    rows = session.execute(
+        select(DocumentRow, PaperRow.reference, FileRow.access_url, FileRow.download_url)
+        .outerjoin(PaperRow, PaperRow.id == DocumentRow.paper_id)
+        .outerjoin(FileRow, FileRow.id == DocumentRow.file_id)
+        .where(problem)
+        .order_by(DocumentRow.read_at.desc(), DocumentRow.file_id)
+        .limit(_MAX_LISTED)
+    ).all()
+    for doc, reference, access_url, download_url in rows:
+        kind = _PROBLEMS.get(doc.problem or "", "Lesen")
+        then = (
+            f"nächster Versuch {show(doc.next_attempt_at)}"
+            if doc.next_attempt_at
+            else "kein weiterer Versuch"
+        )
+        print(
+            f"  {reference or doc.paper_id} ({kind}, Versuch {doc.attempts}, {then}): "
+            f"{_one_line(doc.error)}",
+            file=out,
+        )
+        print(f"    {_one_line(access_url or download_url or doc.file_id)}", file=out)
+    if total > len(rows):
+        print(f"  … und {total - len(rows)} weitere", file=out)
+
+
+def _one_line(text: str | None, limit: int = 300) -> str:
+    flat = " ".join((text or "ohne Angabe").split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

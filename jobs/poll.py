@@ -7,13 +7,14 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.errors import FeedError
+from bot.config import SourceConfig
+from bot.document.download import download, make_policy
 from bot.feed.client import OParlClient
 from bot.runtime import Runtime
 from bot.store.search import refresh_search_index
 from jobs.announce import route_pending
 from jobs.deliver import DeliveryReport, deliver_pending
-from jobs.documents import read_documents
+from jobs.documents import Fetch, read_documents, sandboxed_reader
 from jobs.lifecycle import follow_up
 from jobs.render import make_renderer
 from jobs.sync import SyncReport, sync_source
@@ -50,19 +51,31 @@ def sync_all(rt: Runtime, now: datetime) -> PollReport:
         else:
             log.error("source %s failed: %s", source.name, result.error)
 
-        def fetch(url: str, client: OParlClient = client) -> bytes:
-            data: bytes | None = client.get_bytes(url)
-            if data is None:
-                raise FeedError(f"{url}: empty response")
-            return data
-
-        report.documents += read_documents(rt.factory, source.name, fetch, now=now)
+        report.documents += read_documents(
+            rt.factory,
+            source.name,
+            document_fetcher(rt, source, client),
+            now=now,
+            read=sandboxed_reader(rt.document_limits),
+        )
     # `/anfrage suche` and the bare-number lookup read this index (issue 4).
     refresh_search_index(rt.factory, now=now)
     report.routed = route_pending(rt.factory, default_channel=rt.config.slack.channel, now=now)
     # Answers, agenda changes, cancellations → thread replies and parent updates (issue 5).
     follow_up(rt.factory, now=now, tz=rt.config.reminders.timezone)
     return report
+
+
+def document_fetcher(rt: Runtime, source: SourceConfig, client: OParlClient) -> Fetch:
+    """Documents only from the council (bot/document/download.py), at the source's pace."""
+    policy = make_policy(source.url, source.document_hosts)
+
+    def fetch(url: str) -> bytes:
+        return download(
+            rt.http, url, policy, rt.document_limits, before_request=client.throttle.wait
+        )
+
+    return fetch
 
 
 def deliver(rt: Runtime, now: datetime) -> DeliveryReport:
