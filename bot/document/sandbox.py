@@ -63,7 +63,12 @@ def read_sandboxed(
         name="anfragebot-document",
         daemon=True,
     )
-    child.start()
+    try:
+        child.start()
+    except OSError as e:  # no processes or file descriptors left: try again later
+        sender.close()
+        receiver.close()
+        return _error(f"Leseprozess nicht gestartet ({e})")
     sender.close()  # the child holds the only writer: EOF as soon as it ends
     raw: bytes | None = None
     timed_out = False
@@ -92,9 +97,14 @@ def read_sandboxed(
 
 def _death_reason(exitcode: int | None, limits: DocumentLimits) -> str:
     mb = limits.memory_bytes // (1024 * 1024)
-    if exitcode == -signal.SIGXCPU or exitcode == -signal.SIGKILL:
-        # SIGKILL without our timeout: the hard CPU limit (or the kernel's OOM killer).
+    if exitcode == -signal.SIGXCPU:
         return f"Lesen brauchte mehr als {limits.cpu_seconds} s CPU-Zeit (abgebrochen)"
+    if exitcode == -signal.SIGKILL:
+        # Not our timeout: the hard CPU limit or the kernel's OOM killer.
+        return (
+            f"Leseprozess beendet (SIGKILL): mehr als {limits.cpu_seconds} s CPU-Zeit "
+            f"oder zu wenig Speicher"
+        )
     if exitcode is not None and exitcode < 0:
         name = signal.Signals(-exitcode).name if -exitcode in signal.valid_signals() else ""
         return (
