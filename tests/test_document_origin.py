@@ -7,12 +7,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from sqlalchemy import select
 
 from bot.config import config_from_dict
 from bot.demo.server import FeedServer, Reply
-from bot.document.download import DocumentFetchError, HostRule, check_url, make_policy
+from bot.document.download import (
+    DocumentFetchError,
+    HostRule,
+    check_url,
+    download,
+    make_policy,
+)
+from bot.document.limits import DocumentLimits
 from bot.errors import ConfigError
 from bot.store.schema import DocumentRow
 from jobs.poll import poll_once
@@ -244,3 +252,44 @@ def test_document_hosts_are_read_from_the_config() -> None:
     assert config_from_dict(data, {}).sources[0].document_hosts == ("a.example",)
     without = {"sources": [{"name": "rvr", "url": "https://ris.example/oparl"}]}
     assert config_from_dict(without, {}).sources[0].document_hosts == ()
+
+
+# -- download itself, against a local server --------------------------------------------------
+
+
+def test_download_connects_to_the_address_it_checked(other: FeedServer) -> None:
+    """The name below exists only in the resolver passed in (`.test` never resolves in DNS):
+    the file arrives only because the download connects to the address it checked, not to a
+    second DNS answer (which is how DNS rebinding would slip past the check)."""
+    port = _port(other)
+    other.routes["/files/pinned.pdf"] = b"%PDF-1.4 pinned"
+    names = {"docs.anfragebot.test": ["127.0.0.1"], "127.0.0.1": ["127.0.0.1"]}
+    policy = make_policy(
+        f"http://127.0.0.1:{port}/oparl/system",
+        [f"docs.anfragebot.test:{port}"],
+        lambda host, _port: names[host],
+    )
+    with httpx.Client(timeout=5, trust_env=False) as http:
+        body = download(
+            http,
+            f"http://docs.anfragebot.test:{port}/files/pinned.pdf",
+            policy,
+            DocumentLimits(),
+            resolve=lambda host, _port: names[host],
+        )
+    assert body == b"%PDF-1.4 pinned"
+    assert other.requests == ["/files/pinned.pdf"]
+
+
+def test_redirect_loops_and_error_statuses_end_with_a_reason(other: FeedServer) -> None:
+    other.hook = lambda path: (
+        Reply(status=302, headers={"Location": "/loop"}) if path == "/loop" else None
+    )
+    policy = make_policy(f"{other.base_url}/oparl/system")
+    limits = DocumentLimits(max_redirects=3)
+    with httpx.Client(timeout=5, trust_env=False) as http:
+        with pytest.raises(DocumentFetchError, match="mehr als 3 Weiterleitungen"):
+            download(http, f"{other.base_url}/loop", policy, limits)
+        with pytest.raises(DocumentFetchError, match="HTTP 404"):
+            download(http, f"{other.base_url}/missing.pdf", policy, limits)
+    assert other.requests.count("/loop") == 4  # the first request and three redirects

@@ -12,6 +12,8 @@ there as the Anfrage's questions. So a document is fetched only
   then that origin and the listed hosts may be,
 
 and every redirect hop is checked again (redirects are followed here, never by httpx). The
+connection goes to the address that was checked (no second DNS lookup that could answer
+differently); the Host header and the TLS server name stay the host name. The
 body is streamed with a size cap and an overall deadline per document, checked on every chunk,
 so a server that sends one byte every few seconds cannot hold a poll for minutes.
 
@@ -26,7 +28,8 @@ import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
@@ -139,8 +142,11 @@ def make_policy(
     return FetchPolicy(origin, tuple(HostRule.parse(h) for h in document_hosts), private)
 
 
-def check_url(url: str, policy: FetchPolicy, resolve: Resolver = system_resolver) -> Origin:
-    """Raise DocumentFetchError(refused=True) unless `url` may be fetched; return its origin."""
+def check_url(
+    url: str, policy: FetchPolicy, resolve: Resolver = system_resolver
+) -> tuple[Origin, list[str]]:
+    """Raise DocumentFetchError(refused=True) unless `url` may be fetched; return its origin
+    and the checked addresses (IPv4 first), which are the ones to connect to."""
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
     origin = origin_of(url)
     if origin is None:
@@ -166,7 +172,23 @@ def check_url(url: str, policy: FetchPolicy, resolve: Resolver = system_resolver
                 f"Abruf verweigert: {origin[1]} zeigt auf die interne Adresse {address}",
                 refused=True,
             )
-    return origin
+    return origin, sorted(addresses, key=lambda a: ":" in a)
+
+
+def _pinned(url: str, origin: Origin, address: str) -> tuple[str, str, dict[str, Any]]:
+    """`url` aimed at the checked `address`: (URL with the IP, Host header, httpx extensions).
+
+    Connecting to the address we checked, not to whatever a second DNS answer says, closes
+    the gap between check and connect (DNS rebinding). TLS still verifies the host name (SNI).
+    """
+    scheme, host, port = origin
+    parts = urlsplit(url)
+    ip = address.split("%", 1)[0]
+    literal = f"[{ip}]" if ":" in ip else ip
+    pinned = urlunsplit((scheme, f"{literal}:{port}", parts.path or "/", parts.query, ""))
+    name = f"[{host}]" if ":" in host else host
+    host_header = name if port == _DEFAULT_PORTS[scheme] else f"{name}:{port}"
+    return pinned, host_header, ({"sni_hostname": host} if scheme == "https" else {})
 
 
 def download(
@@ -182,37 +204,68 @@ def download(
     """The document's bytes, or DocumentFetchError with a reason (German, shown in `status`)."""
     deadline = clock() + limits.download_seconds
     for _hop in range(limits.max_redirects + 1):
-        check_url(url, policy, resolve)
+        origin, addresses = check_url(url, policy, resolve)
+        location = _get(http, url, origin, addresses, limits, deadline, before_request, clock)
+        if isinstance(location, bytes):
+            return location
+        url = urljoin(url, location)
+    raise DocumentFetchError(f"mehr als {limits.max_redirects} Weiterleitungen")
+
+
+def _get(
+    http: httpx.Client,
+    url: str,
+    origin: Origin,
+    addresses: list[str],
+    limits: DocumentLimits,
+    deadline: float,
+    before_request: Callable[[], None] | None,
+    clock: Callable[[], float],
+) -> bytes | str:
+    """One hop: the body, or the redirect's Location. Tries the checked addresses in turn
+    while connecting fails."""
+    for i, address in enumerate(addresses):
         remaining = deadline - clock()
         if remaining <= 0:
             raise DocumentFetchError(_too_slow(limits))
         if before_request is not None:
             before_request()
+        pinned, host_header, extensions = _pinned(url, origin, address)
         read_timeout = http.timeout.read or remaining
         timeout = httpx.Timeout(min(remaining, read_timeout), connect=min(remaining, 10.0))
+        headers = {
+            "Host": host_header,
+            "Accept": "*/*",
+            # identity: a gzip body could inflate far beyond what was counted on the wire
+            "Accept-Encoding": "identity",
+            # no pooled connection to this IP is reused for another host name
+            "Connection": "close",
+        }
         try:
-            with http.stream(
-                "GET",
-                url,
-                follow_redirects=False,
-                timeout=timeout,
-                # identity: a gzip body could inflate far beyond what was counted on the wire
-                headers={"Accept": "*/*", "Accept-Encoding": "identity"},
-            ) as resp:
+            request = http.build_request(
+                "GET", pinned, headers=headers, timeout=timeout, extensions=extensions
+            )
+            resp = http.send(request, stream=True, follow_redirects=False)
+            try:
                 if resp.status_code in _REDIRECTS:
                     location = resp.headers.get("location")
                     if not location:
                         raise DocumentFetchError(f"HTTP {resp.status_code} ohne Location")
-                    url = urljoin(url, location)
-                    continue
+                    return str(location)
                 if resp.status_code >= 400:
                     raise DocumentFetchError(f"HTTP {resp.status_code}")
                 return _read_capped(resp, limits, deadline, clock)
+            finally:
+                resp.close()
+        except httpx.ConnectError as e:
+            if i + 1 < len(addresses):
+                continue
+            raise DocumentFetchError(f"Verbindungsfehler: {type(e).__name__}") from e
         except httpx.TimeoutException as e:
             raise DocumentFetchError(_too_slow(limits)) from e
         except httpx.HTTPError as e:
             raise DocumentFetchError(f"Verbindungsfehler: {type(e).__name__}") from e
-    raise DocumentFetchError(f"mehr als {limits.max_redirects} Weiterleitungen")
+    raise DocumentFetchError("keine Adresse erreichbar")
 
 
 def _read_capped(
