@@ -10,6 +10,7 @@ never holds back the announcement: a recorded attempt settles the document for
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -115,15 +116,27 @@ def read_documents(
     now: datetime,
     budget: int = 50,
     read: Read | None = None,
+    seconds: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> int:
-    """Read up to `budget` documents; returns how many were read (successfully or not).
+    """Read up to `budget` documents, for at most `seconds` (None: no limit); returns how many
+    were read (successfully or not). The rest are read on the next poll.
 
     `read` defaults to the sandbox with default limits (bot/document/sandbox.py)."""
     read = read or sandboxed_reader(DocumentLimits())
     with factory() as session:
         paper_ids = _candidates(session, source, budget, now)
     done = 0
+    stop_at = clock() + seconds if seconds is not None else None
     for paper_id in paper_ids:
+        if stop_at is not None and clock() > stop_at:
+            log.warning(
+                "documents of %s: %g s spent, %d left for the next poll",
+                source,
+                seconds,
+                len(paper_ids) - paper_ids.index(paper_id),
+            )
+            break
         with factory() as session:
             snap = _snapshot(session, paper_id, now)
         if snap is None or (snap.previous_key == snap.version_key and not snap.due):

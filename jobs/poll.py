@@ -62,6 +62,7 @@ def sync_all(rt: Runtime, now: datetime) -> PollReport:
             document_fetcher(rt, source, client),
             now=now,
             read=sandboxed_reader(rt.document_limits),
+            seconds=rt.document_limits.poll_seconds,
         )
     # `/anfrage suche` and the bare-number lookup read this index (issue 4).
     refresh_search_index(rt.factory, now=now)

@@ -12,6 +12,7 @@ import resource
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -239,3 +240,32 @@ def test_a_bomb_does_not_kill_anfragebot_run(tmp_path: Path, slack: FakeSlack) -
     assert "14/4399 (Lesen" in status.stdout and "Speicher" in status.stdout, status.stdout
     assert proc.returncode == 0, log_path.read_text(errors="replace")[-3000:]
     assert len(slack.announcements(CHANNEL)) == len(everything)  # once each
+
+
+def test_slow_documents_share_one_time_budget_per_poll(sqlite_url: str, slack: FakeSlack) -> None:
+    """Many trickling documents delay a poll by the budget, not by their sum: the rest wait
+    for the next poll."""
+    limits = replace(SMALL, download_seconds=2.0, poll_seconds=1.0)
+    with StreamingServer() as server:
+        rvr = RvrFeed(base=server.base_url, today=TODAY)
+        slow = []
+        for n in range(3):
+            slow.append(add_anfrage(rvr, 4400 + n, accessUrl=f"{server.base_url}/slow/{n}.pdf"))
+            server.streams[f"/slow/{n}.pdf"] = trickle
+        server.routes.update(rvr.routes())
+        rt = make_rt(sqlite_url, rvr.system_url, slack.base_url, limits=limits)
+        try:
+            started = time.monotonic()
+            first = poll_once(rt, T0)
+            took = time.monotonic() - started
+            second = poll_once(rt, T0 + timedelta(minutes=15))
+            third = poll_once(rt, T0 + timedelta(minutes=30))
+            docs = _docs(rt.factory)
+        finally:
+            rt.close()
+    # One download (2 s) exhausts the 1 s budget: one document per poll.
+    assert (first.documents, second.documents, third.documents) == (1, 1, 1)
+    assert took < 30, took
+    assert sorted(docs) == sorted(slow)
+    assert all("länger als 2 s" in (d.error or "") for d in docs.values())
+    assert sorted(announced_ids(slack.announcements(CHANNEL))) == sorted(slow)

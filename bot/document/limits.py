@@ -23,3 +23,6 @@ class DocumentLimits:
     cpu_seconds: int = 60
     read_seconds: float = 90.0
     max_pages: int = 1000
+    # All documents of one source in one poll: after this, the rest wait for the next poll,
+    # so a server full of slow documents delays the poll by minutes, not hours.
+    poll_seconds: float = 300.0
