@@ -34,7 +34,7 @@ SMALL = DocumentLimits(
     download_seconds=3.0,
     memory_bytes=768 * 1024 * 1024,
     cpu_seconds=30,
-    read_seconds=20.0,
+    read_seconds=10.0,
     max_pages=200,
 )
 
