@@ -96,5 +96,7 @@ def _print_document_problems(
 
 
 def _one_line(text: str | None, limit: int = 300) -> str:
+    """One printable line: URLs and reasons come from the feed (no terminal escapes)."""
     flat = " ".join((text or "ohne Angabe").split())
+    flat = "".join(c if c.isprintable() else "?" for c in flat)
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
