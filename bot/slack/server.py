@@ -2,12 +2,20 @@
 
 `POST /slack/events` goes to Bolt, which verifies the signature (missing, wrong or older than
 five minutes → 401). Before Bolt sees anything, this server rejects what Slack never sends:
-bodies over 1 MB (413), no or bad Content-Length (411/400), other paths (404), and it answers
-500 rather than dying when a handler breaks. `GET /healthz` is for load balancers.
+bodies over 1 MB (413), no or bad Content-Length (411/400), other paths (404), and — once the
+signature is known good — bodies Bolt cannot read (an interactive `payload=` that is not a JSON
+object, a button click without its action, a slash command without `command` or
+`response_url`: 400). It answers 500 rather than dying when a handler breaks. `GET /healthz` is
+for load balancers.
+
+One thread per connection and a listen backlog of `REQUEST_QUEUE_SIZE`: Slack sends bursts (a
+channel full of people trying `/anfrage` at once), and the stdlib default backlog of 5 made the
+kernel reset connections at 32 concurrent requests.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import signal
@@ -16,24 +24,51 @@ from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
 from typing import Any, TextIO
+from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltRequest
+from slack_sdk.signature import SignatureVerifier
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 MAX_BODY = 1_000_000
 READ_TIMEOUT_SECONDS = 10
+# listen(2) backlog; the kernel caps it at net.core.somaxconn.
+REQUEST_QUEUE_SIZE = 256
 
 
 class SlackHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = REQUEST_QUEUE_SIZE
 
-    def __init__(self, address: tuple[str, int], app: App, max_body: int = MAX_BODY) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        app: App,
+        max_body: int = MAX_BODY,
+        signing_secret: str | None = None,
+    ) -> None:
         self.app = app
         self.max_body = max_body
+        self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
         super().__init__(address, _Handler)
+
+    def signed(self, body: bytes, headers: dict[str, str | Sequence[str]]) -> bool:
+        """Slack's signature over the raw body, checked before the body is parsed (Bolt checks
+        it again): unsigned requests get 401 whatever they hold. No secret given: True."""
+        if self.verifier is None:
+            return True
+        stamp = headers.get("x-slack-request-timestamp")
+        signature = headers.get("x-slack-signature")
+        if not isinstance(stamp, list) or not isinstance(signature, list):
+            return False
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return False  # Slack signs UTF-8; Bolt could not verify this body either
+        return self.verifier.is_valid(body=text, timestamp=stamp[0], signature=signature[0])
 
     @property
     def port(self) -> int:
@@ -107,10 +142,17 @@ class _Handler(BaseHTTPRequestHandler):
         for key, value in self.headers.items():
             grouped.setdefault(key.lower(), []).append(value)
         headers: dict[str, str | Sequence[str]] = dict(grouped)
+        text = body.decode("utf-8", errors="replace")
+        if not self.server.signed(body, headers):
+            self._send(401, b"invalid request")  # what Bolt answers, before it parses anything
+            return
+        problem = malformed(text, self.headers.get("Content-Type"))
+        if problem:
+            log.info("rejected a malformed request: %s", problem)
+            self._send(400, f"bad request: {problem}".encode())
+            return
         try:
-            request = BoltRequest(
-                body=body.decode("utf-8", errors="replace"), query=query, headers=headers
-            )
+            request = BoltRequest(body=text, query=query, headers=headers)
             response = self.server.app.dispatch(request)
         except Exception:  # noqa: BLE001 - one bad request must not stop the server
             log.exception("request to %s failed", EVENTS_PATH)
@@ -122,9 +164,72 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(response.status, (response.body or "").encode("utf-8"), out_headers)
 
 
-def serve(app: App, host: str, port: int, out: TextIO, *, max_body: int = MAX_BODY) -> int:
+def malformed(body: str, content_type: str | None) -> str | None:
+    """Why Bolt could not handle this body (a short reason), or None when it looks like Slack's.
+
+    Mirrors how Bolt reads a body (`slack_bolt.request.internals.parse_body`): JSON when the
+    content type says so or the body starts with `{`, else a form whose `payload` field, when
+    present, is JSON.
+    """
+    if not body:
+        return "empty body"
+    if (content_type or "").split(";")[0].strip() == "application/json" or body.startswith("{"):
+        return _json_object(body, "body")[1]
+    form = dict(parse_qsl(body, keep_blank_values=True))
+    if "payload" in form:
+        payload, problem = _json_object(form["payload"], "payload")
+        return problem or _interactive_problem(payload)
+    if "payload" in body:
+        # Bolt reads any form body containing the word as an interactive one and finds nothing.
+        return None
+    if "command" in form:
+        missing = [k for k in ("command", "response_url") if not form.get(k)]
+        return f"slash command without {', '.join(missing)}" if missing else None
+    if "ssl_check" in form:
+        return None
+    return "neither a slash command nor an interactive payload"
+
+
+def _json_object(raw: str, what: str) -> tuple[dict[str, Any], str | None]:
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {}, f"{what} is not JSON"
+    if not isinstance(value, dict):
+        return {}, f"{what} is not a JSON object"
+    return value, None
+
+
+def _interactive_problem(payload: dict[str, Any]) -> str | None:
+    kind = payload.get("type")
+    if not isinstance(kind, str) or not kind:
+        return "payload without type"
+    if kind != "block_actions":
+        return None  # other kinds have no handler here; Bolt answers them itself
+    actions = payload.get("actions")
+    if not isinstance(actions, list) or not actions:
+        return "block_actions without actions"
+    if not all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions):
+        return "block_actions with an action without action_id"
+    user = payload.get("user")
+    if not isinstance(user, dict) or not isinstance(user.get("id"), str):
+        return "block_actions without user"
+    if not isinstance(payload.get("response_url"), str):
+        return "block_actions without response_url"
+    return None
+
+
+def serve(
+    app: App,
+    host: str,
+    port: int,
+    out: TextIO,
+    *,
+    max_body: int = MAX_BODY,
+    signing_secret: str | None = None,
+) -> int:
     """Serve until SIGTERM/SIGINT. Prints the address (with the real port when `port` is 0)."""
-    server = SlackHTTPServer((host, port), app, max_body)
+    server = SlackHTTPServer((host, port), app, max_body, signing_secret)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
