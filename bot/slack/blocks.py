@@ -218,7 +218,7 @@ def announcement(view: AnfrageView, *, now: datetime, tz: ZoneInfo) -> tuple[str
         blocks.append(context(join(" · ", links)))
     fallback = fill(
         texts.FALLBACK_ANNOUNCE,
-        ref=mrkdwn(ref),
+        ref=mrkdwn(" ".join((view.reference or "").split())),
         faction=fill(" ({faction})", faction=mrkdwn(faction)) if faction else ours(""),
         subject=or_unknown(mrkdwn(view.subject)),
     )

@@ -325,7 +325,7 @@ def detail(
         blocks.append(button(PlainText(t.SHARE_BUTTON), SHARE_ACTION, view.paper_id))
     fallback = fill(
         t.DETAIL_FALLBACK,
-        ref=or_unknown(mrkdwn(ref)),
+        ref=or_unknown(mrkdwn(" ".join((view.reference or "").split()))),
         subject=or_unknown(mrkdwn(view.subject)),
     )
     return clip(fallback, MAX_TEXT), blocks

@@ -149,6 +149,7 @@ def safe_url(url: str | None) -> str | None:
         return None
     if len(url) > _URL_MAX:
         return None
+    url = parts.scheme.lower() + url[len(parts.scheme) :]
     encoded = "".join(f"%{ord(c):02X}" if c in '|<>"' or c.isspace() else c for c in url)
     return encoded.replace("&", "&amp;")
 
