@@ -43,6 +43,7 @@ from bot.slack.escape import (
     mrkdwn,
     ours,
     plain_text,
+    safe_url,
     user_mention,
 )
 from bot.slack.parse import (
@@ -300,10 +301,13 @@ def detail(
         lines = [bold(ours(texts.LABEL_QUESTIONS)), *question_lines(view, limit=shown)]
         hidden = len(view.questions) - shown
         if hidden > 0:
-            more = link(view.document_url, ours(t.LINK_READ_MORE))
             lines.append(
-                fill(t.MORE_QUESTIONS_LINK, n=hidden, link=more)
-                if more != t.LINK_READ_MORE
+                fill(
+                    t.MORE_QUESTIONS_LINK,
+                    n=hidden,
+                    link=link(view.document_url, ours(t.LINK_READ_MORE)),
+                )
+                if safe_url(view.document_url)
                 else fill(t.MORE_QUESTIONS, n=hidden)
             )
         blocks.extend(section(c) for c in pack(lines)[:6])
