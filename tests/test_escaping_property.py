@@ -446,7 +446,8 @@ def _pipeline(
         str(((p.get("metadata") or {}).get("event_payload") or {}).get("key", "")).split(":")[0]
         for p in sent
     }
-    assert any(p.get("thread_ts") for p in sent), "no thread reply was rendered"
+    replies = [p for p in sent if p.get("thread_ts")]
+    assert any("Beraten" in p.get("text", "") for p in replies), ("no result reply", kinds)
     assert any("Erinnerung" in p.get("text", "") for p in sent), ("no reminder", kinds)
     assert any("offene Anfrage" in p.get("text", "") for p in sent), ("no digest", kinds)
     assert slack.calls_to("chat.update"), "no parent update was rendered"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.paths import ROOT
 
-FORGOTTEN = '''
+FORGOTTEN = """
 from bot.slack.blocks import context, fields, header, section
 from bot.slack.escape import fill, link, ours
 
@@ -21,9 +21,9 @@ header(council)  # line 8
 fields([council])  # line 9
 fill("{x}", x=council)  # line 10
 link("https://ris.example", council)  # line 11
-'''
+"""
 
-ESCAPED = '''
+ESCAPED = """
 from bot.slack.blocks import context, fields, header, section
 from bot.slack.escape import fill, link, mrkdwn, ours, plain_text
 
@@ -33,7 +33,7 @@ context(fill("TOP {x}", x=mrkdwn(council)))
 header(plain_text(council))
 fields([mrkdwn(council)])
 link("https://ris.example", ours("Im Ratsinformationssystem"))
-'''
+"""
 
 
 def run_mypy(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:

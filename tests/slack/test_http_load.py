@@ -106,3 +106,12 @@ def test_malformed_payloads_get_400_and_the_server_goes_on(served: Served) -> No
     shared = served.wait_responses(before + 2)[-2]
     assert shared["response_type"] == "in_channel"
     assert "Drucksache 14/1923" in blocks_text(served.command("14/1923")["blocks"])
+
+
+def test_a_command_mentioning_payload_is_answered(served: Served) -> None:  # noqa: F811
+    """Bolt takes any form body containing the word "payload" for an interactive one; the
+    server hides the word (and re-signs) so such a command is answered like any other."""
+    found = blocks_text(served.command("suche payload")["blocks"])
+    assert "Nichts gefunden zu „payload“" in found
+    made = blocks_text(served.command("abo text:payload", channel="CPAY")["blocks"])
+    assert 'Abo 1 angelegt: neue Anfragen mit `text:"payload"`' in made
