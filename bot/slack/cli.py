@@ -30,7 +30,7 @@ def run_serve(
             app = build_app(config, factory, http_mode=True, clock=lambda: fixed)
         else:
             app = build_app(config, factory, http_mode=True)
-        return serve(app, host, port, out)
+        return serve(app, host, port, out, signing_secret=config.slack.signing_secret)
     finally:
         engine.dispose()
 
