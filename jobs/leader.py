@@ -57,6 +57,8 @@ class Leader:
             self.leading = self._acquire()
             if self.leading and not was_leading:
                 log.info("this replica is now the leader: it runs the scheduled jobs")
+            elif self.leading:
+                log.info("took the leader lock again on a new connection")
             elif was_leading and not self.leading:
                 log.warning("lost the leader lock: another replica runs the scheduled jobs")
             return self.leading
