@@ -63,6 +63,8 @@ class DigestConfig:
 @dataclass(frozen=True)
 class Config:
     database_url: str = DEFAULT_DATABASE_URL
+    # `[database] instance`: part of the PostgreSQL advisory-lock keys (bot/store/locks.py).
+    database_instance: str = ""
     sources: tuple[SourceConfig, ...] = ()
     slack: SlackConfig = field(default_factory=SlackConfig)
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
@@ -247,6 +249,7 @@ def config_from_dict(data: Mapping[str, Any], environ: Mapping[str, str]) -> Con
         raise ConfigError(f"log_level: expected DEBUG, INFO, WARNING or ERROR, got {level!r}")
     return Config(
         database_url=url,
+        database_instance=_typed(db, "instance", str, "database") or "",
         sources=_sources(data),
         slack=_slack(data, environ),
         reminders=_reminders(data),

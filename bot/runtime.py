@@ -62,7 +62,7 @@ def build_runtime(
     retry_backoff_seconds: float = 1.0,
     document_limits: DocumentLimits | None = None,
 ) -> Runtime:
-    engine = make_engine(config.database_url)
+    engine = make_engine(config.database_url, instance=config.database_instance)
     migrate(engine)
     timeout = max((s.timeout_seconds for s in config.sources), default=30.0)
     return Runtime(

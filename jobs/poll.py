@@ -11,6 +11,7 @@ from bot.config import SourceConfig
 from bot.document.download import download, make_policy
 from bot.feed.client import OParlClient
 from bot.runtime import Runtime
+from bot.store.locks import exclusive
 from bot.store.search import refresh_search_index
 from jobs.announce import route_pending
 from jobs.deliver import DeliveryReport, deliver_pending
@@ -28,9 +29,22 @@ class PollReport:
     documents: int = 0
     routed: int = 0
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
+    # Another process was syncing: this one synced nothing (and no source failed).
+    sync_skipped: bool = False
 
 
 def sync_all(rt: Runtime, now: datetime) -> PollReport:
+    """Sync every source, read documents, index, route. One process at a time: cron's
+    `poll --once` next to `run` would otherwise store the same objects twice at once (unique
+    constraint errors); the one that finds a sync running leaves it to that one."""
+    with exclusive(rt.engine, "sync") as mine:
+        if not mine:
+            log.info("another process is syncing right now; skipping the sync this round")
+            return PollReport(sync_skipped=True)
+        return _sync_all(rt, now)
+
+
+def _sync_all(rt: Runtime, now: datetime) -> PollReport:
     report = PollReport()
     for source in rt.config.sources:
         client = rt.client_for(source)
