@@ -15,6 +15,8 @@ from jobs.announce import route_pending
 from jobs.deliver import DeliveryReport, deliver_pending
 from jobs.documents import read_documents
 from jobs.lifecycle import follow_up
+from jobs.preview import log_held_back, log_no_token
+from jobs.progress import SyncProgress
 from jobs.render import make_renderer
 from jobs.sync import SyncReport, sync_source
 
@@ -29,17 +31,21 @@ class PollReport:
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
 
 
-def sync_all(rt: Runtime, now: datetime) -> PollReport:
+def sync_all(rt: Runtime, now: datetime, *, route: bool = True) -> PollReport:
+    """`route=False` (`poll --dry-run`): store what the feed says, but add no deliveries."""
     report = PollReport()
     for source in rt.config.sources:
         client = rt.client_for(source)
+        progress = SyncProgress(source.name)
         result = sync_source(
             client,
             rt.factory,
             source,
             now=now,
             announce_max_age_days=rt.config.slack.announce_max_age_days,
+            progress=progress.page,
         )
+        progress.done()
         report.sources.append(result)
         if result.ok:
             p = result.papers
@@ -49,6 +55,7 @@ def sync_all(rt: Runtime, now: datetime) -> PollReport:
             )
         else:
             log.error("source %s failed: %s", source.name, result.error)
+        log_held_back(rt, source.name, now)
 
         def fetch(url: str, client: OParlClient = client) -> bytes:
             data: bytes | None = client.get_bytes(url)
@@ -59,6 +66,8 @@ def sync_all(rt: Runtime, now: datetime) -> PollReport:
         report.documents += read_documents(rt.factory, source.name, fetch, now=now)
     # `/anfrage suche` and the bare-number lookup read this index (issue 4).
     refresh_search_index(rt.factory, now=now)
+    if not route:
+        return report
     report.routed = route_pending(rt.factory, default_channel=rt.config.slack.channel, now=now)
     # Answers, agenda changes, cancellations → thread replies and parent updates (issue 5).
     follow_up(rt.factory, now=now, tz=rt.config.reminders.timezone)
@@ -66,6 +75,10 @@ def sync_all(rt: Runtime, now: datetime) -> PollReport:
 
 
 def deliver(rt: Runtime, now: datetime) -> DeliveryReport:
+    if rt.notifier is None:
+        # No SLACK_BOT_TOKEN: send nothing and mark nothing sent (issue 11).
+        log_no_token(rt, now)
+        return DeliveryReport()
     render = make_renderer(now=now, tz=rt.config.reminders.timezone)
     return deliver_pending(
         rt.factory, rt.notifier, render, now=now, pace_seconds=rt.pace_seconds

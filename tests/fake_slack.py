@@ -46,6 +46,8 @@ class FakeSlack:
     post_delay: float = 0.0
     # What `apps.connections.open` hands out: the ws:// URL of a fake Socket Mode endpoint.
     socket_url: str | None = None
+    # Channels the bot has not been invited to (`conversations.info` says is_member: false).
+    not_member: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -200,6 +202,15 @@ class FakeSlack:
                     if not m.get("thread_ts") or m["thread_ts"] == m["ts"]
                 ]
                 return {"ok": True, "messages": list(reversed(msgs)), "has_more": False}
+            if method == "conversations.info":
+                channel = str(args.get("channel"))
+                if not channel.startswith(("C", "G")):
+                    return {"ok": False, "error": "channel_not_found"}
+                member = channel not in self.not_member
+                return {
+                    "ok": True,
+                    "channel": {"id": channel, "name": channel.lower(), "is_member": member},
+                }
             if method == "conversations.replies":
                 msgs = [m for m in self.messages.get(str(args.get("channel")), [])]
                 return {"ok": True, "messages": msgs, "has_more": False}
