@@ -82,15 +82,15 @@ class SyncProgress:
     # -- rendering ---------------------------------------------------------------------------
 
     def line(self, now: float) -> str:
-        """`source rvr: papers 12 pages, 3,400 of 10,000, 150/s, about 44 s left`."""
+        """`source rvr: papers: 12 pages, 3,400 of 10,000 objects, 150/s, about 44 s left`."""
         entry = self.lists.get(self.current, _List())
         elapsed = max(now - self.started, 1e-6)
         objects = sum(e.objects for e in self.lists.values())
         rate = objects / elapsed
         of = f" of {entry.total:,}" if entry.total else ""
         text = (
-            f"source {self.source}: {self.current} {entry.pages} pages, "
-            f"{entry.objects:,}{of}, {rate:,.0f}/s"
+            f"source {self.source}: {self.current}: {entry.pages} pages, "
+            f"{entry.objects:,}{of} objects, {rate:,.0f}/s"
         )
         if entry.total and rate > 0:
             text += f", about {_duration((entry.total - entry.objects) / rate)} left"
