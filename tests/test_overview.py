@@ -1,0 +1,65 @@
+"""The read-only operator queries (status, check, dry run) on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from bot.demo.server import FeedServer
+from bot.runtime import build_runtime
+from bot.store.overview import (
+    delivery_counts,
+    due_deliveries,
+    held_back,
+    known_sources,
+    subscribed_channels,
+    unrouted_anfragen,
+    waiting_deliveries,
+)
+from bot.store.subscriptions import add_subscription
+from jobs.poll import poll_once
+from tests.fake_slack import FakeSlack
+from tests.helpers import at, make_config, make_runtime
+from tests.rvr_feed import standard_rvr
+
+NOW = at("2025-01-10T09:00:00+01:00")
+
+
+def test_counts_and_queries_match_what_happened(
+    db_url: str, feed: FeedServer, slack: FakeSlack
+) -> None:
+    rvr = standard_rvr(feed.base_url, date(2025, 1, 10))
+    feed.routes.update(rvr.routes())
+    config = make_config(db_url, rvr.system_url, slack_url=slack.base_url)
+
+    # Without a token: the poll routes but nothing is sent or marked sent.
+    no_token = build_runtime(replace(config, slack=replace(config.slack, bot_token=None)))
+    try:
+        assert no_token.notifier is None
+        report = poll_once(no_token, NOW)
+        assert report.delivery.sent == 0 and slack.calls == []
+        with no_token.factory() as session:
+            assert held_back(session, "rvr", NOW) == 1  # 14/1800, June 2024
+            assert waiting_deliveries(session) >= 1
+            due = due_deliveries(session, NOW)
+            assert [d.key for d in due if d.kind == "announce"] == [f"{rvr.body}/paper/1923"]
+            assert unrouted_anfragen(session) == []
+            assert set(known_sources(session)) == {"rvr"}
+            add_subscription(session, "C0SUB", [], created_by="U1", now=NOW)
+            session.commit()
+            assert subscribed_channels(session) == ["C0SUB"]
+    finally:
+        no_token.close()
+
+    rt = make_runtime(config)
+    try:
+        poll_once(rt, at("2025-01-10T09:15:00+01:00"))
+        with rt.factory() as session:
+            counts = delivery_counts(session)
+            assert counts.sent == len(slack.posts()) + len(slack.calls_to("chat.update"))
+            assert counts.sent >= 1 and counts.waiting == 0 and counts.parked == 0
+            assert counts.skipped >= 1  # first-sync events recorded without a post
+            assert due_deliveries(session, at("2025-01-10T10:00:00+01:00")) == []
+    finally:
+        rt.close()
+
