@@ -187,7 +187,8 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         from jobs.scheduler import run_forever
 
         if not config.sources:
-            raise ConfigError("no [[sources]] configured: nothing to poll")
+            # Allowed: a `run` may only answer /anfrage over Socket Mode.
+            log.warning("no [[sources]] configured: nothing is polled")
         if not config.slack.bot_token:
             log.warning(
                 "SLACK_BOT_TOKEN is not set: polling and storing, but nothing is sent until "

@@ -119,13 +119,19 @@ def test_config_toml_in_the_working_directory_is_found(tmp_path: Path, rvr: RvrF
     assert (tmp_path / "bot.db").exists()
 
 
-def test_version_and_demo_need_no_config(tmp_path: Path) -> None:
+def test_version_parse_and_demo_need_no_config(tmp_path: Path) -> None:
     result = run(["--version"], cwd=tmp_path)
     assert result.returncode == 0
     assert result.stdout.strip() == f"anfragebot {version('anfragebot')}"
     assert re.fullmatch(r"anfragebot \d+\.\d+\.\d+\S*", result.stdout.strip())
-    parse = run(["parse", str(tmp_path / "missing.pdf")], cwd=tmp_path)
-    assert "config" not in parse.stderr
+    text = tmp_path / "anfrage.txt"
+    text.write_text("Anfrage der Fraktion Die Linke\n\n1. Wie viele Radwege gibt es?\n")
+    parse = run(["parse", str(text)], cwd=tmp_path)
+    assert parse.returncode == 0, parse.stderr
+    assert "Wie viele Radwege gibt es?" in parse.stdout
+    demo = run(["demo"], cwd=tmp_path)
+    assert demo.returncode == 0, demo.stderr
+    assert list(tmp_path.iterdir()) == [text]  # neither created a database here
 
 
 # -- relative SQLite paths -----------------------------------------------------------------------
