@@ -7,21 +7,15 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from bot.runtime import Runtime
 from bot.slack.notifier import render_text
 from bot.store.deliveries import Claimed
-from bot.store.overview import (
-    due_deliveries,
-    has_delivery,
-    held_back,
-    unrouted_anfragen,
-    waiting_deliveries,
-)
-from bot.store.schema import PaperRow
-from bot.store.subscriptions import channels_for
-from bot.store.views import load_anfrage
-from jobs.announce import _document_settled
+from bot.store.overview import due_deliveries, held_back, scratch, waiting_deliveries
+from jobs.announce import route_pending
 from jobs.deliver import NotReady, Rendered
+from jobs.lifecycle import follow_up
 from jobs.render import make_renderer
 
 if TYPE_CHECKING:
@@ -55,12 +49,16 @@ def log_held_back(rt: Runtime, source: str, now: datetime) -> None:
 
 
 def dry_run(rt: Runtime, now: datetime, out: TextIO) -> PollReport:
-    """Sync (the store mirrors the feed), then print every message the next poll would send.
-    Adds no delivery, claims none, marks none: the next real poll sends all of them."""
+    """Sync (the store mirrors the feed), then route and follow up exactly as a poll would, in
+    a transaction that is rolled back, and print every message the poll would send. No
+    delivery is added, claimed or marked: the next real poll sends all of them."""
     from jobs.poll import sync_all  # jobs.poll imports this module
 
     report = sync_all(rt, now, route=False)
-    messages = [*_announcements(rt, now), *_due(rt, now)]
+    with scratch(rt.config.database_url) as factory:
+        route_pending(factory, default_channel=rt.config.slack.channel, now=now)
+        follow_up(factory, now=now, tz=rt.config.reminders.timezone)
+        messages = _render_due(factory, rt, now)
     for item, rendered in messages:
         where = item.channel
         if rendered.update_ts:
@@ -77,53 +75,17 @@ def dry_run(rt: Runtime, now: datetime, out: TextIO) -> PollReport:
     return report
 
 
-def _render(rt: Runtime, now: datetime, items: list[Claimed]) -> list[tuple[Claimed, Rendered]]:
+def _render_due(
+    factory: sessionmaker[Session], rt: Runtime, now: datetime
+) -> list[tuple[Claimed, Rendered]]:
     render = make_renderer(now=now, tz=rt.config.reminders.timezone)
     out: list[tuple[Claimed, Rendered]] = []
-    with rt.factory() as session:
-        for item in items:
+    with factory() as session:
+        for item in due_deliveries(session, now):
             try:
                 rendered = render(session, item)
             except NotReady:
                 continue  # e.g. a thread reply whose parent is not posted yet: not this round
             if rendered is not None:
                 out.append((item, rendered))
-        session.rollback()
     return out
-
-
-def _announcements(rt: Runtime, now: datetime) -> list[tuple[Claimed, Rendered]]:
-    """The announcements routing would add now (the same decisions as jobs/announce.py)."""
-    items: list[Claimed] = []
-    with rt.factory() as session:
-        for paper_id in unrouted_anfragen(session):
-            paper = session.get(PaperRow, paper_id)
-            if paper is None or not _document_settled(session, paper, now):
-                continue
-            view = load_anfrage(session, paper_id)
-            if view is None:
-                continue
-            for channel in channels_for(session, view, paper.source, rt.config.slack.channel):
-                if has_delivery(session, "announce", channel, paper_id):
-                    continue
-                items.append(
-                    Claimed(
-                        id=0,
-                        kind="announce",
-                        channel=channel,
-                        key=paper_id,
-                        paper_id=paper_id,
-                        payload={},
-                        attempts=0,
-                        created_at=now,
-                        last_error=None,
-                    )
-                )
-        session.rollback()
-    return _render(rt, now, items)
-
-
-def _due(rt: Runtime, now: datetime) -> list[tuple[Claimed, Rendered]]:
-    with rt.factory() as session:
-        items = due_deliveries(session, now)
-    return _render(rt, now, items)

@@ -237,6 +237,38 @@ def test_dry_run_of_rows_already_pending_leaves_them_pending(
     assert delivery_rows(tmp_path / "bot.db") == before and slack.calls == []
 
 
+def test_dry_run_shows_the_thread_reply_and_parent_update_an_answer_would_bring(
+    tmp_path: Path, rvr: RvrFeed, feed: FeedServer, slack: FakeSlack
+) -> None:
+    cfg = rvr_config(tmp_path, rvr)
+    env = slack_env(slack)
+    assert run(["--config", str(cfg), "poll", "--once", "--now", NOW], env).returncode == 0
+    rvr.add_paper(
+        1951,
+        "14/1951",
+        "Beantwortung der Anfrage 14/1923",
+        "Beantwortung einer Anfrage",
+        "2025-01-20",
+    )
+    feed.routes.update(rvr.routes())
+    calls, rows = len(slack.calls), delivery_rows(tmp_path / "bot.db")
+    answered = "2025-01-21T09:00:00"
+    dry = run(["--config", str(cfg), "poll", "--once", "--dry-run", "--now", answered], env)
+    assert dry.returncode == 0, dry.stderr
+    assert f"Nachricht an {CHANNEL} (Antwort im Thread " in dry.stdout
+    assert f"Nachricht an {CHANNEL} (Aktualisierung von " in dry.stdout
+    assert "Probelauf: 2 Nachricht(en) würden gesendet" in dry.stdout
+    assert len(slack.calls) == calls and delivery_rows(tmp_path / "bot.db") == rows
+
+    real = run(["--config", str(cfg), "poll", "--once", "--now", answered], env)
+    assert real.returncode == 0, real.stderr
+    new = slack.calls[calls:]
+    assert [c.method for c in new if c.method.startswith("chat.")] == [
+        "chat.postMessage",
+        "chat.update",
+    ]
+
+
 # -- 3. check ------------------------------------------------------------------------------------
 
 

@@ -1,16 +1,21 @@
 """Read-only queries for the operator: `status`, `check`, `poll --dry-run` and the no-token poll.
 
-Nothing here writes; the delivery state is only ever changed by bot/store/deliveries.py.
+Nothing here writes; `scratch` lets a dry run do a poll's routing for real inside one
+transaction that is rolled back, so it shows exactly what would be sent and keeps nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, event, func, select
+from sqlalchemy.orm import Session, sessionmaker
 
+from bot.store.db import make_engine
 from bot.store.deliveries import Claimed
 from bot.store.schema import Delivery, ListState, PaperRow, Source, Subscription
 
@@ -82,26 +87,6 @@ def due_deliveries(session: Session, now: datetime) -> list[Claimed]:
     ]
 
 
-def unrouted_anfragen(session: Session) -> list[str]:
-    """Anfragen waiting to be routed to channels (announce_state pending), oldest first."""
-    return list(
-        session.scalars(
-            select(PaperRow.id)
-            .where(PaperRow.announce_state == "pending")
-            .order_by(PaperRow.date, PaperRow.id)
-        ).all()
-    )
-
-
-def has_delivery(session: Session, kind: str, channel: str, key: str) -> bool:
-    found = session.scalar(
-        select(Delivery.id).where(
-            Delivery.kind == kind, Delivery.channel == channel, Delivery.key == key
-        )
-    )
-    return found is not None
-
-
 def held_back(session: Session, source: str, seen_at: datetime) -> int:
     """Anfragen first seen at `seen_at` that the first-sync age limit keeps silent."""
     return int(
@@ -129,3 +114,33 @@ def list_modes(session: Session, source: str) -> dict[str, str | None]:
 
 def subscribed_channels(session: Session) -> list[str]:
     return sorted(set(session.scalars(select(Subscription.channel)).all()))
+
+
+@contextmanager
+def scratch(database_url: str) -> Iterator[sessionmaker[Session]]:
+    """A session factory whose every commit is a savepoint of one outer transaction that is
+    rolled back at the end: jobs run against it as usual, and nothing they write survives."""
+    engine = make_engine(database_url)
+    if engine.dialect.name == "sqlite":
+        # pysqlite manages transactions itself and breaks SAVEPOINT; let SQLAlchemy do it.
+        event.listen(engine, "connect", _sqlite_no_autobegin)
+        event.listen(engine, "begin", _sqlite_begin)
+    try:
+        with engine.connect() as conn:
+            outer = conn.begin()
+            try:
+                yield sessionmaker(
+                    bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False
+                )
+            finally:
+                outer.rollback()
+    finally:
+        engine.dispose()
+
+
+def _sqlite_no_autobegin(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN")
