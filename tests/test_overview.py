@@ -61,3 +61,26 @@ def test_counts_and_queries_match_what_happened(
     finally:
         rt.close()
 
+
+
+def test_dry_run_keeps_nothing_it_routed(db_url: str, feed: FeedServer, slack: FakeSlack) -> None:
+    import io
+
+    from jobs.preview import dry_run
+
+    rvr = standard_rvr(feed.base_url, date(2025, 1, 10))
+    feed.routes.update(rvr.routes())
+    rt = make_runtime(make_config(db_url, rvr.system_url, slack_url=slack.base_url))
+    try:
+        out = io.StringIO()
+        dry_run(rt, NOW, out)
+        assert "--- Probelauf: Nachricht an C0123456789 ---" in out.getvalue()
+        assert "Probelauf: 1 Nachricht(en) würden gesendet" in out.getvalue()
+        with rt.factory() as session:
+            assert waiting_deliveries(session) == 0 and delivery_counts(session).sent == 0
+        assert slack.calls == []
+        report = poll_once(rt, NOW)  # the real poll routes and sends what the dry run showed
+        assert report.routed == 1 and report.delivery.sent >= 1
+        assert [p["channel"] for p in slack.announcements()] == ["C0123456789"]
+    finally:
+        rt.close()
