@@ -23,7 +23,12 @@ Fetch = Callable[[str], bytes]
 
 
 def _candidates(session: Session, source: str, budget: int) -> list[str]:
-    """Pending announcements first, then the newest Anfragen whose document was not read."""
+    """Every Anfrage waiting for its announcement, then up to `budget` of the newest others
+    whose document was not read.
+
+    The budget bounds only the backfill: an announcement waits for its document, so capping
+    the waiting ones too left a backlog after an outage (or after runs killed mid-way) for
+    later polls, and a poll that ran to completion had not announced what it had found."""
     stale = or_(DocumentRow.file_id.is_(None), DocumentRow.version_key != FileRow.version_key)
     retry = and_(DocumentRow.status == "error", DocumentRow.attempts < MAX_ATTEMPTS)
     query = (
@@ -38,16 +43,23 @@ def _candidates(session: Session, source: str, budget: int) -> list[str]:
             PaperRow.deleted.is_(False),
             or_(stale, retry),
         )
-        .order_by((PaperRow.announce_state == "pending").desc(), PaperRow.date.desc())
-        .limit(budget * 3)
     )
-    return list(dict.fromkeys(session.scalars(query).all()))[:budget]
+    pending = session.scalars(
+        query.where(PaperRow.announce_state == "pending").order_by(PaperRow.date, PaperRow.id)
+    ).all()
+    others = session.scalars(
+        query.where(or_(PaperRow.announce_state.is_(None), PaperRow.announce_state != "pending"))
+        .order_by(PaperRow.date.desc())
+        .limit(budget * 3)
+    ).all()
+    return list(dict.fromkeys([*pending, *list(dict.fromkeys(others))[:budget]]))
 
 
 def read_documents(
     factory: sessionmaker[Session], source: str, fetch: Fetch, *, now: datetime, budget: int = 50
 ) -> int:
-    """Read up to `budget` documents; returns how many were read (successfully or not)."""
+    """Read the documents of Anfragen waiting for their announcement, and up to `budget` others;
+    returns how many were read (successfully or not)."""
     with factory() as session:
         paper_ids = _candidates(session, source, budget)
     done = 0
