@@ -231,12 +231,21 @@ def fresh_deadline(due: DueReminder) -> datetime:
     return max(due.moment, latest)
 
 
+def _origin(url: str) -> tuple[str, str | None, int | None]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:
+        port = None
+    return parts.scheme, parts.hostname, port
+
+
 def read_meeting(client: OParlClient, source: SourceConfig, meeting_id: str) -> Meeting:
     """One request for the meeting's own object. The id comes from the feed: it is fetched only
-    over http(s) from the host of the source's System URL."""
-    wanted, allowed = urlsplit(meeting_id), urlsplit(source.url)
-    if wanted.scheme not in ("http", "https") or wanted.hostname != allowed.hostname:
-        raise FeedError(f"{meeting_id}: not on the council's host {allowed.hostname}")
+    over http(s) from the origin (scheme, host, port) of the source's System URL."""
+    wanted, allowed = _origin(meeting_id), _origin(source.url)
+    if wanted[0] not in ("http", "https") or wanted != allowed:
+        raise FeedError(f"{meeting_id}: not on the council's host {allowed[1]}")
     raw = client.get_object(meeting_id)
     meeting = parse_meeting(raw)
     if meeting.id != meeting_id:
