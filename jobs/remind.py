@@ -257,7 +257,8 @@ def read_meeting(client: OParlClient, source: SourceConfig, meeting_id: str) -> 
 
 def read_fresh(rt: Runtime, due: Sequence[DueReminder], now: datetime) -> dict[str, FreshRead]:
     """Read each due meeting's object from the feed (one request per meeting; the client's
-    bounded retries included) and write it back, so the lifecycle and the reminder see it."""
+    bounded retries included) and write it back, so the lifecycle and the reminder see it.
+    A meeting that cannot be read or stored counts as not read."""
     sources = {s.name: s for s in rt.config.sources}
     out: dict[str, FreshRead] = {}
     for d in {d.meeting_id: d for d in due}.values():
@@ -266,6 +267,8 @@ def read_fresh(rt: Runtime, due: Sequence[DueReminder], now: datetime) -> dict[s
             if source is None:
                 raise FeedError(f"source {d.source!r} is no longer configured")
             meeting = read_meeting(rt.client_for(source), source, d.meeting_id)
+            with transaction(rt.factory) as session:
+                changed = save_fresh_meeting(session, d.source, meeting)
         except Exception as e:  # noqa: BLE001 - one unreadable meeting never stops the others
             reason = f"{type(e).__name__}: {e}" if not isinstance(e, FeedError) else str(e)
             deadline = fresh_deadline(d)
@@ -287,8 +290,6 @@ def read_fresh(rt: Runtime, due: Sequence[DueReminder], now: datetime) -> dict[s
             )
             out[d.meeting_id] = FreshRead(fresh=False, stand=stand)
             continue
-        with transaction(rt.factory) as session:
-            changed = save_fresh_meeting(session, d.source, meeting)
         if changed:
             log.info("meeting %s changed without notice in the feed (fresh read)", d.meeting_id)
         out[d.meeting_id] = FreshRead(fresh=True, changed=changed)

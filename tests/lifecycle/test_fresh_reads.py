@@ -129,6 +129,16 @@ FAILURES = {
             }
         ).encode()
     ),
+    "html": Reply(body=b"<html><body>Wartungsarbeiten</body></html>", content_type="text/html"),
+    "another-object": Reply(
+        body=json.dumps(
+            {
+                "id": "http://127.0.0.1:9/oparl/body/1/meeting/1",
+                "type": "https://schema.oparl.org/1.0/Meeting",
+                "start": "2025-03-01T10:00:00+01:00",
+            }
+        ).encode()
+    ),
 }
 
 
