@@ -8,6 +8,8 @@ for odd input; fields it cannot find are ``None`` / empty. It prefers general la
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -502,6 +504,14 @@ def _add_faction(out: list[str], f: str) -> None:
         out.append(f)
 
 
+_FACTION_CELL_RE = re.compile(r"Fraktion(?:/en|en)?|Antragsteller(?:/in)?|Initiator")
+_SIGNER_LABEL_RE = re.compile(
+    r"^(?:Unterzeichner(?:/in)?|Fragesteller(?:/in)?|Unterschrift)\s*[:\t]\s*(.+)$"
+)
+_GEZ_RE = re.compile(r"^\**\s*(?:gez\.|gezeichnet)\s*(.*)$", re.IGNORECASE)
+_BERATUNGSFOLGE_RE = re.compile(r"^(Beratungsfolge|Beratungsreihenfolge|Beratungsgang)\b")
+
+
 def _find_factions(ctx: _Ctx, q_end: int) -> list[str]:
     lines = ctx.lines
     out: list[str] = []
@@ -513,7 +523,7 @@ def _find_factions(ctx: _Ctx, q_end: int) -> list[str]:
                 _add_faction(out, f)
         cells = [c.strip() for c in line.split("\t")]
         for ci, cell in enumerate(cells):
-            label = re.fullmatch(r"Fraktion(?:/en|en)?|Antragsteller(?:/in)?|Initiator", cell)
+            label = _FACTION_CELL_RE.fullmatch(cell)
             if label and i + 1 < len(lines):
                 row = [c.strip() for c in lines[i + 1].split("\t")]
                 if ci < len(row):
@@ -558,6 +568,7 @@ _NAME_RE = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def _clean_name(s: str) -> str:
     s = _unmark(s)
     s = re.split(r",|\s[–-]\s|\(", s)[0]
@@ -569,7 +580,7 @@ def _find_signatories(ctx: _Ctx, q_end: int) -> list[str]:
     lines = ctx.lines
     out: list[str] = []
     for i, line in enumerate(lines):
-        m = re.match(r"^\**\s*(?:gez\.|gezeichnet)\s*(.*)$", line.strip(), re.IGNORECASE)
+        m = _GEZ_RE.match(line.strip())
         if not m:
             continue
         rest = m.group(1).strip()
@@ -591,10 +602,7 @@ def _find_signatories(ctx: _Ctx, q_end: int) -> list[str]:
         return out
     # Labelled signer fields.
     for line in lines:
-        m = re.match(
-            r"^(?:Unterzeichner(?:/in)?|Fragesteller(?:/in)?|Unterschrift)\s*[:\t]\s*(.+)$",
-            line.strip(),
-        )
+        m = _SIGNER_LABEL_RE.match(line.strip())
         if m:
             for part in re.split(r",|\s+und\s+", m.group(1)):
                 name = _clean_name(part)
@@ -616,7 +624,7 @@ def _find_signatories(ctx: _Ctx, q_end: int) -> list[str]:
         return mp_names
     # Closing block: names after "Mit freundlichen Grüßen" (a few lines).
     for i, line in enumerate(lines[q_end:], start=q_end):
-        if re.match(r"^Mit freundlichen Grüßen", line.strip()):
+        if line.lstrip().startswith("Mit freundlichen Grüßen"):
             for nxt in lines[i + 1 : i + 8]:
                 cand = _clean_name(nxt)
                 if cand and _NAME_RE.match(cand) and not _factions_in(cand):
@@ -726,15 +734,12 @@ def _find_consultations(ctx: _Ctx) -> list[Consultation]:
     out: list[Consultation] = []
     for i, line in enumerate(lines):
         cells = [c.strip() for c in line.split("\t")]
-        heading = (
-            re.match(r"^(Beratungsfolge|Beratungsreihenfolge|Beratungsgang)\b", line.strip())
-            is not None
-        )
+        heading = _BERATUNGSFOLGE_RE.match(line.strip()) is not None
         if not heading:
             # A bare table header row: "Gremium<TAB>Datum der Sitzung".
             if not (
                 len(cells) > 1
-                and re.fullmatch(r"Gremium|Beratungsgremium", cells[0])
+                and cells[0] in ("Gremium", "Beratungsgremium")
                 and any(re.search(r"Datum|Sitzung|Termin", c) for c in cells[1:])
             ):
                 continue
@@ -897,6 +902,7 @@ class _Item:
     line: int
     rest: str
     style: str = "plain"  # "frage" for 'Frage 3:' numbering
+    letter: str = ""
 
 
 @dataclass
@@ -908,8 +914,11 @@ class _List:
         return self.items[-1].value
 
 
+_ITEM_VALUE_RE = re.compile(r"(\d+)([a-z]?)")
+
+
 def _item_value(num: str) -> tuple[int, str]:
-    m = re.match(r"(\d+)([a-z]?)", num)
+    m = _ITEM_VALUE_RE.match(num)
     assert m is not None
     return int(m.group(1)), m.group(2)
 
@@ -966,48 +975,75 @@ def _split_after_question(piece: str) -> list[str]:
     return [piece]
 
 
+_ITEM_TEXT_START_RE = re.compile(r"[A-ZÄÖÜ„\"(»‚']")
+# "1. Januar", "2. Quartal", "3. Lesung": a date or ordinal wrapped to the line start.
+_NOT_AN_ITEM_RE = re.compile(
+    r"^(Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|"
+    r"Dezember|Quartal|Halbjahr|Jahrhundert|Var\.|Alt\.|Lesung|Sitzung|Wahlperiode|"
+    r"Klasse|Stock|Obergeschoss|OG|Bauabschnitt)\b"
+)
+_RECENT_LISTS = 64
+# A question never runs on for more lines than this; the bound keeps parse time linear.
+_MAX_QUESTION_LINES = 120
+# At most this many candidate lists are scored (a real paper has a handful).
+_MAX_CANDIDATE_LISTS = 200
+
+
 def _find_lists(lines: list[str]) -> list[_List]:
     lists: list[_List] = []
+    # Open lists indexed by (style, value) of their last item, so an item only looks at the
+    # lists it could continue: scanning every list would make many numbered lines quadratic.
+    index: dict[tuple[str, int], dict[int, int]] = {}  # key -> {list position: list position}
+    styles = {"frage": 0, "plain": 0}  # lists whose last item has this style
     for i, line in enumerate(lines):
         m = _ITEM_RE.match(line)
         if not m:
             continue
         num = m.group("fn") or m.group("n") or m.group("pn")
         rest = (m.group("rest") or "").strip()
-        if rest and not re.match(r"[A-ZÄÖÜ„\"(»‚']", rest) and not rest[:1].islower():
+        if rest and not _ITEM_TEXT_START_RE.match(rest) and not rest[:1].islower():
             continue
         if rest[:1].islower() and not m.group("fn"):
             # "2. Var. ..." / "1. bis 3." are wrapped text, not list items.
             continue
-        if re.match(
-            r"^(Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|"
-            r"Dezember|Quartal|Halbjahr|Jahrhundert|Var\.|Alt\.|Lesung|Sitzung|Wahlperiode|"
-            r"Klasse|Stock|Obergeschoss|OG|Bauabschnitt)\b",
-            rest,
-        ):
+        if _NOT_AN_ITEM_RE.match(rest):
             continue
         value, letter = _item_value(num)
         style = "frage" if m.group("fn") else "plain"
-        item = _Item(number=num, value=value, line=i, rest=rest, style=style)
-        target: _List | None = None
-        best = -1
+        item = _Item(number=num, value=value, line=i, rest=rest, style=style, letter=letter)
         # A 'Frage 4:' item continues the 'Frage N:' list, not a numbered list inside an answer.
-        same_style = [lst for lst in lists if lst.items[-1].style == style]
-        for lst in same_style or lists:
-            last_item = lst.items[-1]
-            lv, ll = _item_value(last_item.number)
+        look = (style,) if styles[style] else ("frage", "plain")
+        wanted = (value, value - 1) if letter == "a" else (value,) if letter else (value - 1,)
+        candidates: list[int] = []
+        for st in look:
+            for v in wanted:
+                bucket = index.get((st, v))
+                if bucket:
+                    candidates.extend(itertools.islice(reversed(bucket), _RECENT_LISTS))
+        target: int | None = None
+        best = -1
+        for pos in sorted(candidates):
+            last_item = lists[pos].items[-1]
+            lv, ll = last_item.value, last_item.letter
             ok = (
                 (not letter and value == lv + 1)
                 or (letter == "a" and value in (lv, lv + 1))
                 or (letter and ll and value == lv and ord(letter) == ord(ll) + 1)
-                or (letter and letter != "a" and not ll and False)
             )
-            if ok and len(lst.items) >= best:
-                target, best = lst, len(lst.items)
+            if ok and len(lists[pos].items) >= best:
+                target, best = pos, len(lists[pos].items)
         if target is not None:
-            target.items.append(item)
+            last_item = lists[target].items[-1]
+            del index[(last_item.style, last_item.value)][target]
+            styles[last_item.style] -= 1
+            lists[target].items.append(item)
         elif value == 1 and letter in ("", "a"):
+            target = len(lists)
             lists.append(_List(items=[item]))
+        else:
+            continue
+        index.setdefault((style, value), {})[target] = target
+        styles[style] += 1
     return lists
 
 
@@ -1062,6 +1098,7 @@ def _question_extent(lines: list[str], start: int, stop: int, full: bool) -> int
     at hard terminators. Otherwise the question ends at a sentence end that is not followed by a
     continuation (a request cue, another question sentence or the next sub-item).
     """
+    stop = min(stop, start + _MAX_QUESTION_LINES)
     if full:
         j = start + 1
         while j < stop:
@@ -1311,10 +1348,32 @@ def _continue_restarted(
     return qs, end
 
 
+def _candidate_lists(lines: list[str], lists: list[_List]) -> list[_List]:
+    """The lists ``_list_score`` could accept: with a '?' in their reach or a cue before them.
+    Filtering first (prefix sums, O(1) per list) keeps texts with thousands of numbered lines
+    linear; the score of every list kept is unchanged."""
+    qcount = [0]
+    for line in lines:
+        qcount.append(qcount[-1] + ("?" in line))
+    out: list[_List] = []
+    for lst in lists:
+        first = lst.items[0].line
+        reach = min(len(lines), lst.items[-1].line + _MAX_QUESTION_LINES)
+        if (
+            qcount[reach] > qcount[first]
+            or lines[first].startswith("Frage")
+            or _CUE_RE.search(" ".join(lines[max(0, first - 6) : first]))
+        ):
+            out.append(lst)
+            if len(out) >= _MAX_CANDIDATE_LISTS:
+                break
+    return out
+
+
 def _find_questions(ctx: _Ctx) -> tuple[list[Question], int]:
     lists = _find_lists(ctx.lines)
     best: tuple[float, list[Question], int] | None = None
-    for lst in lists:
+    for lst in _candidate_lists(ctx.lines, lists):
         qs, end = _questions_from_list(ctx, lst)
         score = _list_score(ctx.lines, lst, qs)
         if score < 0:
