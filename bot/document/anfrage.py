@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from bot.document.clean import clean_text
 from bot.document.model import Consultation, ParsedAnfrage, Question
+from bot.document.prose import REQUEST_CUE_RE, prose_questions, split_questions
 
 # --------------------------------------------------------------------------------------------
 # Dates
@@ -1304,7 +1305,8 @@ def _cue_questions(ctx: _Ctx) -> tuple[list[Question], int]:
     for i, line in enumerate(lines):
         if not _CUE_RE.search(line) or not line.rstrip().endswith(":"):
             continue
-        out: list[Question] = []
+        texts: list[str] = []
+        letters: list[str] = []
         buf: list[str] = []
         j = i + 1
         while j < len(lines):
@@ -1317,14 +1319,31 @@ def _cue_questions(ctx: _Ctx) -> tuple[list[Question], int]:
             if _TERMINATOR_RE.match(s) or "\t" in s:
                 break
             marker = _sub_marker(s)
+            if not buf:
+                letters.append(marker[1] if marker and marker[0] == "letter" else "")
             buf.append(marker and _SUB_RE.match(s).group("rest") or s)  # type: ignore[union-attr]
             if _ends_question(s):
-                out.append(Question(number=str(len(out) + 1), text=_ws(" ".join(buf)), items=()))
+                texts.extend(_run_in_questions(_ws(" ".join(buf))))
                 buf = []
             j += 1
-        if out:
-            return out, j
+        if texts:
+            # Lettered questions ("a) … b) …") keep their letters; others are numbered 1..n.
+            lettered = len(letters) == len(texts) and letters == list(_LETTERS[: len(texts)])
+            numbers = letters if lettered else [str(k + 1) for k in range(len(texts))]
+            pairs = zip(numbers, texts, strict=True)
+            return [Question(number=n, text=t, items=()) for n, t in pairs], j
     return [], 0
+
+
+def _run_in_questions(text: str) -> list[str]:
+    """Several questions run into one line after a cue ("… fragt die Verwaltung: Wie …? Hat …?")
+    are split, and the lead-in is cut; a single question stays as written."""
+    parts = split_questions(text)
+    if len(parts) > 1:
+        return parts
+    if parts and REQUEST_CUE_RE.search(text) and text.endswith(parts[0]):
+        return parts
+    return [text]
 
 
 def _continue_restarted(
@@ -1385,7 +1404,12 @@ def _find_questions(ctx: _Ctx) -> tuple[list[Question], int]:
     qs, end = _unnumbered_questions(ctx)
     if qs:
         return qs, end
-    return _cue_questions(ctx)
+    qs, end = _cue_questions(ctx)
+    if qs:
+        return qs, end
+    if ctx.answer_doc:
+        return [], 0
+    return prose_questions(ctx.lines, ctx.header_end)
 
 
 # --------------------------------------------------------------------------------------------
