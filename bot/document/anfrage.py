@@ -85,7 +85,9 @@ _REF_LABEL = (
 )
 _REF_VALUE = (
     r"([A-Z]{1,4}[-/]\d{2,5}/(?:[IVX]{1,5}|[A-Z]{1,3})\b|"
-    r"[A-Z]{0,4}[-/ ]?\d{1,5}(?:\s*/\s*\d{1,6})+(?:-\d+)?|[A-Z]{1,4}\d{3,6}/\d{2,4}|"
+    # An ALLRIS suffix with a letter ("0412/2025/4A") belongs to the number.
+    r"[A-Z]{0,4}[-/ ]?\d{1,5}(?:\s*/\s*\d{1,6}(?![A-Z]\b))+(?:-\d+|/\d{1,2}[A-Z]\b)?|"
+    r"[A-Z]{1,4}\d{3,6}/\d{2,4}|"
     r"\d{1,2}-\d{3,5}\b)"
 )
 _REF_TOKEN_RE = re.compile(r"(?<![\w/])([A-Z]{1,3}\d{3,5}/\d{2}(?:\d{2})?)(?![\w/])")
@@ -127,6 +129,15 @@ def _find_reference(ctx: _Ctx) -> str | None:
                 return _norm_ref(m6.group(1))
         # Columns of a header table: "Vorlagen-Nr.<tab>VO/2025/0142".
         cells = [c.strip() for c in line.split("\t")]
+        # A header row of labels with the values in the row below: "Drucksache<tab>Datum" /
+        # "25-0614<tab>12.06.2025".
+        if len(cells) > 1 and i + 1 < len(head):
+            below = [c.strip() for c in head[i + 1].split("\t")]
+            for ci, cell in enumerate(cells):
+                if ci < len(below) and re.fullmatch(rf"{_REF_LABEL}\s*:?", cell):
+                    m7 = re.fullmatch(_REF_VALUE, below[ci])
+                    if m7:
+                        return _norm_ref(m7.group(1))
         if len(cells) > 1 and re.search(r"(Nr\.|Nummer|Drucksache)", cells[0]):
             m2 = re.search(_REF_VALUE, cells[1])
             if m2:
@@ -279,7 +290,7 @@ def _find_paper_type(ctx: _Ctx) -> str | None:
                 continue
             t = _match_type(cell)
             if t and re.match(
-                rf"^{re.escape(t)}[\s:.\-–]*(?:Nr\.?\s*)?(?-i:[A-Z]{{0,4}})[-/ ]?\d+\s*/",
+                rf"^{re.escape(t)}[\s:.\-–]*(?:Nr\.?\s*:?\s*)?(?-i:[A-Z]{{0,4}})[-/ ]?\d+\s*/",
                 cell,
                 re.IGNORECASE,
             ):
@@ -505,6 +516,9 @@ def _add_faction(out: list[str], f: str) -> None:
         out.append(f)
 
 
+_OTHER_FACTION_RE = re.compile(
+    r"(?:Rats|Kreistags|Stadtrats)?[Ff]raktion\s+[A-ZÄÖÜ][\wÄÖÜäöüß.-]*(?:\s*/?\s*[\wÄÖÜäöüß.-]+){0,4}"
+)
 _FACTION_CELL_RE = re.compile(r"Fraktion(?:/en|en)?|Antragsteller(?:/in)?|Initiator")
 _SIGNER_LABEL_RE = re.compile(
     r"^(?:Unterzeichner(?:/in)?|Fragesteller(?:/in)?|Unterschrift)\s*[:\t]\s*(.+)$"
@@ -520,8 +534,12 @@ def _find_factions(ctx: _Ctx, q_end: int) -> list[str]:
     for i, line in enumerate(lines):
         m = _FACTION_LABEL_RE.match(line.strip())
         if m:
-            for f in _factions_in(m.group(1)):
+            named = _factions_in(m.group(1))
+            for f in named:
                 _add_faction(out, f)
+            if not named and _OTHER_FACTION_RE.fullmatch(m.group(1).strip()):
+                # A local group not in the party list: "Fraktion: Fraktion Hagen Aktiv".
+                _add_faction(out, _ws(m.group(1)))
         cells = [c.strip() for c in line.split("\t")]
         for ci, cell in enumerate(cells):
             label = _FACTION_CELL_RE.fullmatch(cell)
@@ -538,6 +556,13 @@ def _find_factions(ctx: _Ctx, q_end: int) -> list[str]:
             _add_faction(out, f)
     if out:
         return out
+    # A local group on the author line under the paper type: "Dringliche Anfrage" /
+    # "der Fraktion Junges Duisburg / FW".
+    for prev, line in zip(lines[: ctx.header_end], lines[1 : ctx.header_end], strict=False):
+        m = re.match(r"^(?:der|des)\s+(.+)$", line.strip())
+        if m and _match_type(prev.strip()) and _OTHER_FACTION_RE.fullmatch(m.group(1)):
+            _add_faction(out, _ws(m.group(1)))
+            return out
     # 3. Landtag: "Anfrage der Abgeordneten X und Y (CDU)".
     for line in lines[:40]:
         m = _MP_PARTY_RE.match(line.strip())
@@ -596,7 +621,8 @@ def _find_signatories(ctx: _Ctx, q_end: int) -> list[str]:
                 rest += "\t" + cand
                 k += 1
         for part in re.split(r"\s+und\s+|;|\t", rest):
-            name = _clean_name(part)
+            # "gez. A<tab>gez. B": each column carries its own "gez.".
+            name = _clean_name(re.sub(r"^(?:gez\.|gezeichnet)\s*", "", part.strip()))
             if name and len(name) > 3 and name not in out:
                 out.append(name)
     if out:
@@ -627,9 +653,16 @@ def _find_signatories(ctx: _Ctx, q_end: int) -> list[str]:
     for i, line in enumerate(lines[q_end:], start=q_end):
         if line.lstrip().startswith("Mit freundlichen Grüßen"):
             for nxt in lines[i + 1 : i + 8]:
-                cand = _clean_name(nxt)
-                if cand and _NAME_RE.match(cand) and not _factions_in(cand):
-                    out.append(cand)
+                # Names may stand side by side in columns ("Anna Roth<tab>Jan Berg").
+                for cell in nxt.split("\t"):
+                    cand = _clean_name(cell)
+                    if (
+                        cand
+                        and _NAME_RE.match(cand)
+                        and not _factions_in(cand)
+                        and ("\t" not in nxt or _is_person_line(cell))
+                    ):
+                        out.append(cand)
             break
     if out or q_end <= 0:
         return out

@@ -27,10 +27,15 @@ from bot.document.model import Answer, AnswerPairing, ParsedAnfrage
 # --------------------------------------------------------------------------------------------
 # Is this an answer?
 
+# A head line that names the paper an answer: "Beantwortung einer Anfrage", "Antwort der
+# Verwaltung", "Stellungnahme zum TOP", "Mitteilung der Verwaltung", "Kleine Anfrage mit Antwort",
+# or a Betreff "… – Beantwortung der Anfrage der SPD-Fraktion". A Beratungsfolge role
+# ("Beantwortung") or "zur schriftlichen Beantwortung" does not.
 _ANSWER_TITLE_RE = re.compile(
-    r"\b(Beantwortung|Antwort\b|Stellungnahme\b|Mitteilung der Verwaltung|"
-    r"nimmt die Verwaltung wie folgt Stellung|wird wie folgt beantwortet)",
-    re.IGNORECASE,
+    r"^(?:Beantwortung\b|Antwort\b|ANTWORT\b|Stellungnahme\b|Mitteilung der Verwaltung\b)|"
+    r"\bmit Antwort\b|\bBeantwortung\s+(?:der|einer|des)\b.{0,60}[Aa]nfrage|"
+    r"\bStellungnahme der Verwaltung\b|\bAntwort (?:auf|der Verwaltung)\b|"
+    r"\bnimmt die Verwaltung wie folgt Stellung|\bwird wie folgt beantwortet"
 )
 _ANSWER_MARK_RE = re.compile(
     r"^(?:Zu\s+(?:den\s+|der\s+)?(?:Fragen?\s*)?(?:Nr\.\s*)?\(?\d|Zu\s+[a-z]\)|Antwort\s+zu\b|"
@@ -42,8 +47,9 @@ _ANSWER_MARK_RE = re.compile(
 def is_answer_document(text: str) -> bool:
     """An answer names itself in its head (Beantwortung, Antwort, Stellungnahme) and answers
     question by question or in prose; an Anfrage or Antrag does neither."""
-    head = "\n".join(text.split("\n")[:30])
-    if not _ANSWER_TITLE_RE.search(head):
+    # Title lines only: a prose sentence citing "die Antwort auf unsere Anfrage" is no title.
+    head = [ln.strip() for ln in text.split("\n")[:40] if "\t" not in ln and len(ln) <= 130]
+    if not any(_ANSWER_TITLE_RE.search(ln) for ln in head):
         return False
     # "Anfrage … zur Beantwortung in der Sitzung" is still an Anfrage.
     return not re.search(r"(?:^|\n)\s*(?:Wir fragen|Ich frage)\b", text)
@@ -71,7 +77,7 @@ _OFFICE_RE = re.compile(
 )
 _OFFICE_LABEL_RE = re.compile(
     r"^(?P<label>Federführende Dienststelle|Federführendes Amt|Federführung|Dienststelle|"
-    r"Organisationseinheit|Fachbereich|Referat|Amt|Fachdienst|Dezernat|Verfasser)\s*[:\t]\s*"
+    r"Organisationseinheit|Fachbereich|Referat|Amt|Fachdienst|Dezernat)\s*[:\t]\s*"
     r"(?P<value>\S.{1,70})$"
 )
 _DEFERRAL_RE = re.compile(
@@ -223,7 +229,7 @@ def _segments(lines: list[str]) -> list[_Segment]:
                 if m:
                     qlines[0] = m.group("rest")
                 cur = _Segment(numbers=[m.group("p") or m.group("n")] if m else [])
-                cur.question = [q.strip("„“”\"»« ") for q in qlines]
+                cur.question = [q.strip('„“”"»« ') for q in qlines]
                 segs.append(cur)
                 i = nxt
                 continue

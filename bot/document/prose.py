@@ -65,7 +65,7 @@ def sentences(text: str) -> list[str]:
     for m in re.finditer(r"[.?!][“”\"»]?(?=\s+[A-ZÄÖÜ„\"])", text):
         piece = text[start : m.end()].strip()
         if piece.endswith((".", "“", "”", '"', "»")) and _ABBREV_END_RE.search(
-            piece.rstrip("“”\"»")
+            piece.rstrip('“”"»')
         ):
             continue
         out.append(piece)
