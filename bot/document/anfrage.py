@@ -1442,7 +1442,7 @@ def _find_questions(ctx: _Ctx) -> tuple[list[Question], int]:
         return qs, end
     if ctx.answer_doc:
         return [], 0
-    return prose_questions(ctx.lines, ctx.header_end)
+    return prose_questions(ctx.lines)
 
 
 # --------------------------------------------------------------------------------------------

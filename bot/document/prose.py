@@ -38,6 +38,7 @@ INDIRECT_RE = re.compile(
 # A lead-in that ends in a colon before the first question ("Die CDU-Fraktion fragt die
 # Verwaltung: Wie viele …?") is not part of the question.
 _LEAD_IN_RE = re.compile(r"^[^?:]{0,200}?:\s+(?=[A-ZÄÖÜ„\"])")
+_INLINE_NUMBER_RE = re.compile(r"(?<=[?.!:])\s+\(?\d{1,2}[.)]\s+(?=[A-ZÄÖÜ„])")
 # Sentences that continue the question before them rather than asking a new one.
 _CONTINUATION_RE = re.compile(
     r"^(?:Bitte|Falls|Wenn ja|Wenn nein|Wenn nicht|Sofern|Soweit|Ggf\.|Gegebenenfalls|Und\b|"
@@ -83,7 +84,9 @@ def _is_question(sentence: str) -> bool:
 def split_questions(text: str) -> list[str]:
     """The questions in one run of text: each question sentence (with the sentences that
     continue it), without a lead-in that ends in a colon. Statements are dropped."""
-    text = _LEAD_IN_RE.sub("", _ws(text), count=1) if REQUEST_CUE_RE.search(text) else _ws(text)
+    # Numbers run into the text ("…: 1. Wie viele …? 2. Wie hoch …?") only separate questions.
+    text = _INLINE_NUMBER_RE.sub(" ", _ws(text))
+    text = _LEAD_IN_RE.sub("", text, count=1) if REQUEST_CUE_RE.search(text) else text
     out: list[str] = []
     for s in sentences(text):
         if out and _CONTINUATION_RE.match(s):
