@@ -1407,14 +1407,22 @@ def _candidate_lists(lines: list[str], lists: list[_List]) -> list[_List]:
     qcount = [0]
     for line in lines:
         qcount.append(qcount[-1] + ("?" in line))
+    # A cue within the 6 lines before a list (a cue phrase may run over a line break): cue[k]
+    # tells whether lines k and k+1 hold one; searched once per line, not once per list.
+    cue = [0]
+    for k, line in enumerate(lines):
+        pair = f"{line} {lines[k + 1]}" if k + 1 < len(lines) else line
+        cue.append(cue[-1] + bool(_CUE_RE.search(pair)))
     out: list[_List] = []
     for lst in lists:
         first = lst.items[0].line
         reach = min(len(lines), lst.items[-1].line + _MAX_QUESTION_LINES)
+        lo = max(0, first - 6)
         if (
             qcount[reach] > qcount[first]
             or lines[first].startswith("Frage")
-            or _CUE_RE.search(" ".join(lines[max(0, first - 6) : first]))
+            or (cue[first - 1] > cue[lo] if first - 1 > lo else False)
+            or (first > 0 and bool(_CUE_RE.search(lines[first - 1])))
         ):
             out.append(lst)
             if len(out) >= _MAX_CANDIDATE_LISTS:
