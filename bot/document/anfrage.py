@@ -87,7 +87,7 @@ _REF_VALUE = (
     r"([A-Z]{1,4}[-/]\d{2,5}/(?:[IVX]{1,5}|[A-Z]{1,3})\b|"
     # An ALLRIS suffix with a letter ("0412/2025/4A") belongs to the number.
     r"[A-Z]{0,4}[-/ ]?\d{1,5}(?:\s*/\s*\d{1,6}(?![A-Z]\b))+(?:-\d+|/\d{1,2}[A-Z]\b)?|"
-    r"[A-Z]{1,4}\d{3,6}/\d{2,4}|"
+    r"[A-Z]{1,4}\d{3,6}/\d{2,4}|\d{2}-\d{2}/\d{3,5}\b|\d{3,5}/[IVX]{1,5}\b|"
     r"\d{1,2}-\d{3,5}\b)"
 )
 _REF_TOKEN_RE = re.compile(r"(?<![\w/])([A-Z]{1,3}\d{3,5}/\d{2}(?:\d{2})?)(?![\w/])")
@@ -95,6 +95,7 @@ _REF_LABEL_RE = re.compile(rf"\b{_REF_LABEL}\s*[:.\-–]?\s*[-–]?\s*{_REF_VALU
 _REF_ALONE_RE = re.compile(
     r"^(?:Nr\.\s*)?(\d{1,2}\s*/\s*\d{2,6}|[A-Z]{1,4}[-/ ]?\d{1,5}\s*/\s*\d{2,4})$"
 )
+_REF_SERIAL_RE = re.compile(r"\b(?:Vorlagen?|Drucksache)[-\s]?Nr\.?\s*:?\s*(\d{6,9})\b")
 _REF_PACKED_RE = re.compile(r"\bDrucksache(?:[-\s]?Nr\.?)?\s*:?\s*(\d{2})(\d{4})\b")
 
 
@@ -155,6 +156,11 @@ def _find_reference(ctx: _Ctx) -> str | None:
         m3 = _REF_PACKED_RE.search(line)
         if m3:
             return f"{m3.group(1)}/{m3.group(2)}"
+    # A plain serial number after an explicit label: "Vorlage Nr. 20252219" (Bochum).
+    for line in head[:15]:
+        m8 = _REF_SERIAL_RE.search(line)
+        if m8:
+            return m8.group(1)
     # "Antrag und Anfrage vom 22.05.2025 Nr. 142/2025": a number on the paper-type line.
     for line in head[:15]:
         m5 = re.search(r"\bNr\.\s*(\d{1,5}\s*/\s*\d{2,4})\b", line)
@@ -290,7 +296,8 @@ def _find_paper_type(ctx: _Ctx) -> str | None:
                 continue
             t = _match_type(cell)
             if t and re.match(
-                rf"^{re.escape(t)}[\s:.\-–]*(?:Nr\.?\s*:?\s*)?(?-i:[A-Z]{{0,4}})[-/ ]?\d+\s*/",
+                rf"^{re.escape(t)}[\s:.\-–]*(?:(?:Nr\.?\s*:?\s*)?(?-i:[A-Z]{{0,4}})[-/ ]?\d+\s*/|"
+                r"Nr\.?\s*:?\s*\d+\s*$)",
                 cell,
                 re.IGNORECASE,
             ):

@@ -80,6 +80,8 @@ _OFFICE_LABEL_RE = re.compile(
     r"Organisationseinheit|Fachbereich|Referat|Amt|Fachdienst|Dezernat)\s*[:\t]\s*"
     r"(?P<value>\S.{1,70})$"
 )
+# "Die Fragen werden wie folgt beantwortet:" introduces the answers; it answers nothing.
+_LEAD_IN_RE = re.compile(r"\b(?:wie folgt|folgende[n]?)\b.{0,40}:$|^Zur Anfrage\b.*:$")
 _DEFERRAL_RE = re.compile(
     r"(nachgereicht|nachreichen|kann\s+(?:derzeit|zurzeit|zur\s+Zeit|momentan|noch)\s+"
     r"(?:noch\s+)?(?:nicht|keine)\b|noch\s+nicht\s+(?:abschließend\s+)?beantwortet|"
@@ -194,7 +196,12 @@ def _segments(lines: list[str]) -> list[_Segment]:
                 cur.answer.append("")
             i += 1
             continue
-        if _STOP_RE.match(s) or _OFFICE_RE.match(s) or _OFFICE_LABEL_RE.match(s):
+        if (
+            _STOP_RE.match(s)
+            or _OFFICE_RE.match(s)
+            or _OFFICE_LABEL_RE.match(s)
+            or _LEAD_IN_RE.search(s)
+        ):
             cur = None
             i += 1
             continue

@@ -25,14 +25,16 @@ REQUEST_CUE_RE = re.compile(
 )
 # An indirect question that is the request itself: "bitten wir um Auskunft, ob …".
 _INTERROGATIVE = (
-    r"(?:ob|wie|wann|wo|wer|was|warum|weshalb|wieso|welche[rsnm]?|inwie\w+|in\s+welche[rmn]?|"
-    r"aus\s+welche[nm]?|seit\s+wann|bis\s+wann|mit\s+welche[rmn]?|an\s+welche[rmn]?)\b"
+    r"(?:(?:an|in|mit|aus|von|zu|bei|seit|bis|für|auf|nach|über|unter)\s+)?"
+    r"(?:ob|wie|wann|wo\w*|wer|wen|wem|was|warum|weshalb|wieso|welche[rsnm]?|inwie\w+)\b"
 )
 INDIRECT_RE = re.compile(
     r"(?:(?:bitten|bittet|bitte)\s+(?:wir\s+|ich\s+)?(?:\w+\s+){0,3}um\s+(?:die\s+)?"
     r"(?:Auskunft|Mitteilung|Darstellung|Information|Angabe|Beantwortung\s+der\s+Frage)|"
     r"möchten?\s+(?:wir|ich)\s+(?:gerne?\s+)?wissen|"
-    r"(?:fragen\s+wir|[Ww]ir\s+fragen|frage\s+ich|[Ii]ch\s+frage)(?:\s+(?:die\s+Verwaltung|an))?)"
+    r"(?:fragen\s+wir|[Ww]ir\s+fragen|frage\s+ich|[Ii]ch\s+frage)"
+    r"(?:\s+(?:daher|deshalb|deswegen|somit|hiermit|nochmals|erneut))?"
+    r"(?:\s+(?:die\s+Verwaltung|den\s+\w+|an))?)"
     rf",?\s+{_INTERROGATIVE}"
 )
 # A lead-in that ends in a colon before the first question ("Die CDU-Fraktion fragt die
