@@ -396,3 +396,37 @@ def pair_answers(text: str, anfrage: ParsedAnfrage | None = None) -> AnswerPairi
     return AnswerPairing(
         answers=tuple(answers), unanswered=tuple(unanswered), answered_by=_office(lines)
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Excerpts for the answer's thread reply (issue 16 item 4; the Slack side renders and escapes)
+
+
+def _excerpt(passage: str, limit: int) -> str:
+    """The first sentence or two of a passage, at most ``limit`` characters, cut at a word."""
+    text = ""
+    for sentence in _sentences(_ws(passage)):
+        candidate = f"{text} {sentence}".strip()
+        if text and len(candidate) > limit:
+            break
+        text = candidate
+        if len(text) >= limit // 2:
+            break
+    if len(text) > limit:
+        text = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return text
+
+
+def answer_excerpts(pairing: AnswerPairing, limit: int = 200) -> list[str]:
+    """One German line per question: "Frage 1: <excerpt>", "Frage 3: nicht beantwortet" (or
+    "… zurückgestellt: <excerpt>" for a deferral). Raw council text: the caller escapes it."""
+    lines: list[str] = []
+    for a in pairing.answers:
+        if a.number in pairing.unanswered:
+            if a.answer:
+                lines.append(f"Frage {a.number}: zurückgestellt – {_excerpt(a.answer, limit)}")
+            else:
+                lines.append(f"Frage {a.number}: nicht beantwortet")
+        else:
+            lines.append(f"Frage {a.number}: {_excerpt(a.answer, limit)}")
+    return lines

@@ -242,3 +242,22 @@ def test_cli_parse_answer_with_anfrage(tmp_path: Path) -> None:
     assert data["unanswered"] == ["3"] and data["answered_by"] == "Fachbereich Sport"
     assert data["reference"] == "2026/0101-1"  # every existing key is still there
     assert {"questions", "consultations", "signatories", "subject"} <= data.keys()
+
+
+def test_answer_excerpts_for_the_thread_reply() -> None:
+    body = (
+        "Zu 1.\nElf Vereine nutzen derzeit andere Hallen. Das betrifft vor allem den Handball, den Turnverein und die Grundschulen im Stadtteil, die ihren Sportunterricht verlegen mussten.\n\n"
+        "Zu 2.\nDer Termin wird nachgereicht.\n\ngez. Petra Sommer\n"
+    )
+    from bot.document.answers import answer_excerpts
+
+    lines = answer_excerpts(pair_answers(ANSWER_HEAD + body, ANFRAGE), limit=60)
+    assert lines == [
+        "Frage 1: Elf Vereine nutzen derzeit andere Hallen.",
+        "Frage 2: zurückgestellt – Der Termin wird nachgereicht.",
+        "Frage 3: nicht beantwortet",
+    ]
+    long_word = answer_excerpts(
+        pair_answers(ANSWER_HEAD + "Zu 1.\n" + "Sehr " * 40 + "lang.\n", ANFRAGE), limit=30
+    )
+    assert long_word[0].endswith("…") and len(long_word[0]) <= len("Frage 1: ") + 30
