@@ -115,9 +115,10 @@ def _sentences(text: str) -> list[str]:
     out: list[str] = []
     start = 0
     for m in re.finditer(r"[.?!][“”\"»]?(?=\s+[A-ZÄÖÜ„\"])", text):
-        piece = text[start : m.end()]
-        if _ends_sentence(piece):
-            out.append(piece.strip())
+        # Only the end of the piece decides (an abbreviation or ordinal); looking at the whole
+        # growing piece would make a long paragraph of "1." quadratic.
+        if _ends_sentence(text[max(start, m.end() - 40) : m.end()]):
+            out.append(text[start : m.end()].strip())
             start = m.end()
     tail = text[start:].strip()
     if tail:
@@ -154,6 +155,8 @@ class _Segment:
 def _question_lines(lines: list[str], i: int) -> tuple[list[str], int] | None:
     """A re-listed question starting at line ``i``: lines up to the one ending in '?' (at most
     four), or None."""
+    if not any("?" in ln for ln in lines[i : i + 4]):
+        return None  # fast path: most lines are no question
     out: list[str] = []
     j = i
     while j < len(lines) and j - i < 4:

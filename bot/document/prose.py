@@ -66,12 +66,12 @@ def sentences(text: str) -> list[str]:
     out: list[str] = []
     start = 0
     for m in re.finditer(r"[.?!][“”\"»]?(?=\s+[A-ZÄÖÜ„\"])", text):
-        piece = text[start : m.end()].strip()
-        if piece.endswith((".", "“", "”", '"', "»")) and _ABBREV_END_RE.search(
-            piece.rstrip('“”"»')
-        ):
+        # Only the end of the piece decides; searching the whole growing piece would make a
+        # long paragraph of ordinals quadratic.
+        tail = text[max(start, m.end() - 40) : m.end()].strip()
+        if tail.endswith((".", "“", "”", '"', "»")) and _ABBREV_END_RE.search(tail.rstrip('“”"»')):
             continue
-        out.append(piece)
+        out.append(text[start : m.end()].strip())
         start = m.end()
     tail = text[start:].strip()
     if tail:
