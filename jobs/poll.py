@@ -45,12 +45,7 @@ def sync_all(rt: Runtime, now: datetime) -> PollReport:
             p = result.papers
             log.info(
                 "source %s: %d new, %d changed, %d deleted papers (%d new Anfragen); %d requests",
-                source.name,
-                p.new,
-                p.changed,
-                p.deleted,
-                p.new_anfragen,
-                result.requests,
+                source.name, p.new, p.changed, p.deleted, p.new_anfragen, result.requests,
             )
         else:
             log.error("source %s failed: %s", source.name, result.error)
@@ -72,7 +67,9 @@ def sync_all(rt: Runtime, now: datetime) -> PollReport:
 
 def deliver(rt: Runtime, now: datetime) -> DeliveryReport:
     render = make_renderer(now=now, tz=rt.config.reminders.timezone)
-    return deliver_pending(rt.factory, rt.notifier, render, now=now, pace_seconds=rt.pace_seconds)
+    return deliver_pending(
+        rt.factory, rt.notifier, render, now=now, pace_seconds=rt.pace_seconds
+    )
 
 
 def poll_once(rt: Runtime, now: datetime) -> PollReport:
