@@ -73,7 +73,7 @@ _STOP_RE = re.compile(
 )
 _OFFICE_RE = re.compile(
     r"^(?:(?:Fachbereich|Referat|Fachdienst|Bereich|Dezernat|Stabsstelle|Geschäftsbereich)"
-    r"\s+\S.{0,60}|Amt\s+für\s+.{3,60}|[A-ZÄÖÜ][a-zäöüß-]{2,40}amt)$"
+    r"\s+\S.{0,60}|Amt\s+für\s+.{3,60}|[A-ZÄÖÜ][a-zäöüß-]{2,40}(?<![Gg]es)amt)$"
 )
 _OFFICE_LABEL_RE = re.compile(
     r"^(?P<label>Federführende Dienststelle|Federführendes Amt|Federführung|Dienststelle|"
