@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import TextIO
+from typing import Any, TextIO
 
 from sqlalchemy import func, select
 
 from bot.runtime import Runtime
 from bot.store.deliveries import counts
+from bot.store.quarantine import list_progress, quarantined
 from bot.store.schema import Delivery, PaperRow, Source
 
 
@@ -51,4 +53,28 @@ def print_status(rt: Runtime, now: datetime, out: TextIO) -> None:
                 "  Nach der Korrektur (Bot eingeladen, Token erneuert): anfragebot requeue",
                 file=out,
             )
+    with rt.factory() as session:
+        _print_feed_progress(session, show, out)
     print(f"Nächster Abruf: alle {rt.config.poll_minutes} Minuten (anfragebot run)", file=out)
+
+
+def _print_feed_progress(session: Any, show: Callable[[datetime | None], str], out: TextIO) -> None:
+    """Issue 10: per feed list its progress, and what is quarantined."""
+    progress = list_progress(session)
+    if progress:
+        print("Feed-Listen:", file=out)
+    for p in progress:
+        print(f"  {p.source} {p.url}: zuletzt vollständig {show(p.last_complete_at)}", file=out)
+        if p.resume_url:
+            print(f"    fortsetzen bei {p.resume_url}", file=out)
+        if p.last_error:
+            print(f"    letzter Fehler {show(p.last_error_at)}: {p.last_error[:300]}", file=out)
+    rows = quarantined(session)
+    if rows:
+        print(f"Quarantäne ({len(rows)}):", file=out)
+    for q in rows:
+        print(
+            f"  {q.source} {q.kind} {q.object_id[:200]}: {q.reason[:300]} "
+            f"(Versuche {q.attempts}, nächster {show(q.next_retry_at)})",
+            file=out,
+        )
