@@ -80,8 +80,12 @@ def decode_bounded(text: str, max_depth: int = MAX_DEPTH) -> Any:
             stack[-1] = (container, None)
 
     def mark_too_deep() -> None:
-        if len(stack) >= 3 and isinstance(stack[2][0], dict):
-            stack[2][0][TOO_DEEP] = f"JSON nested deeper than {max_depth} levels"
+        # The object holding it: an item of a list page, else a single object.
+        reason = f"JSON nested deeper than {max_depth} levels"
+        if len(stack) >= 3 and isinstance(stack[1][0], list) and isinstance(stack[2][0], dict):
+            stack[2][0][TOO_DEEP] = reason
+        elif isinstance(stack[0][0], dict):
+            stack[0][0][TOO_DEEP] = reason
         else:
             raise ValueError(f"nested deeper than {max_depth} levels")
 

@@ -58,7 +58,7 @@ def quarantine(
                 source=source,
                 kind=kind,
                 key=_key(object_id),
-                object_id=_printable(object_id, 2000),
+                object_id=object_id.replace("\x00", ""),
                 reason=reason,
                 attempts=1,
                 first_seen_at=now,
