@@ -64,6 +64,8 @@ class SyncReport:
     meetings: SaveStats = field(default_factory=SaveStats)
     organizations: int = 0
     requests: int = 0
+    # Every paper list read to its end (meetings or organizations may still have failed).
+    papers_complete: bool = False
 
 
 def _wall_clock() -> datetime:
@@ -100,6 +102,7 @@ def sync_source(
     except FeedError as e:
         _fail(report, str(e))
         bodies = []
+    report.papers_complete = bool(bodies) and report.ok
     for raw_body in bodies:
         if raw_body.get("deleted"):
             continue
@@ -107,14 +110,18 @@ def sync_source(
             body = parse_body(raw_body)
         except Exception as e:  # noqa: BLE001 - one bad body must not stop the others
             _fail(report, f"body {str(raw_body.get('id'))[:200]}: {type(e).__name__}: {e}")
+            report.papers_complete = False
             continue
         _sync_body(client, factory, source.name, body, policy, report, clock)
     report.requests = client.requests - requests_before
     with transaction(factory) as session:
         state = session.get(Source, source.name)
         assert state is not None
-        if report.ok:
+        if report.papers_complete:
+            # The first sync is over once every paper has been seen (announce_max_age_days
+            # applied to them): a failing meeting list must not keep it going for ever.
             state.first_sync_done = True
+        if report.ok:
             state.last_success_at = now
         else:
             state.last_error = report.error
@@ -176,6 +183,8 @@ def _sync_body(
         if error:
             _fail(report, f"{kind} list {url}: {error}")
             _record_list_error(factory, source, url, error, now)
+            if kind == "paper":
+                report.papers_complete = False
     for what, step in (
         ("quarantine retry", lambda: _retry_quarantined(client, factory, source, saves, now)),
         ("meeting links", lambda: _resolve_meeting_links(client, factory, source, now)),
@@ -418,7 +427,16 @@ def _sync_list(
         started = resume_started or started
         batch = _Batch(factory, target, read, now=now, started=started)
         log.info("%s: resuming at %s", url, resume_url)
-        _read_pages(client.pages(url, start_url=resume_url), batch)
+        try:
+            _read_pages(client.pages(url, start_url=resume_url), batch)
+        except FeedError as e:
+            if e.permanent and read.pages == 0:
+                # The page to resume at is gone (404): start over on the next poll.
+                with transaction(factory) as session:
+                    state = _state(session, target.source, url)
+                    state.resume_url = None
+                    state.resume_started_at = None
+            raise
     elif watermark is None or (mode == TAIL and tail_is_stale):
         read.full = True
         batch = _Batch(factory, target, read, now=now, started=started)
@@ -442,7 +460,8 @@ def _sync_list(
                 batch.add(page)
         finally:
             batch.flush()
-    if read.full and read.pages >= 2 and len(read.days) <= 1:
+    # A resumed read began on a later page: the list has more than one page.
+    if read.full and (read.pages >= 2 or resume_url) and len(read.days) <= 1:
         # Every object "modified" on one day (more! rubin: today; ALLRIS 4: 2000-01-01): the
         # stamps say nothing, so `modified_since` cannot be trusted either.
         if mode != TAIL:

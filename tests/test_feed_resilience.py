@@ -274,3 +274,89 @@ def test_hostile_objects_are_quarantined_and_the_rest_is_announced(
             assert len(s.scalars(select(FeedQuarantine)).all()) == 2
     finally:
         rt.close()
+
+
+# -- 2. progress that survives; lists independent, papers first -------------------------------
+
+
+def _small_rvr(base: str) -> RvrFeed:
+    rvr = RvrFeed(base=base, today=date(2025, 1, 10), page_size=3)
+    org = rvr.add_org(10, "Verkehrsausschuss")
+    rvr.add_meeting(501, org, "2025-02-06T15:00:00+01:00")
+    for n in range(10):  # 4 pages
+        add_anfrage(rvr, 100 + n)
+    return rvr
+
+
+def _status(rt: Any) -> str:
+    out = io.StringIO()
+    print_status(rt, T0, out)
+    return out.getvalue()
+
+
+def test_saved_pages_stay_saved_and_the_next_poll_resumes(
+    db_url: str, feed: FeedServer, slack: FakeSlack
+) -> None:
+    from bot.demo.server import Reply
+    from bot.store.schema import ListState
+
+    rvr = _small_rvr(feed.base_url)
+    feed.routes.update(rvr.routes())
+    broken = [True]
+    feed.hook = lambda path: (
+        Reply(status=502) if broken[0] and path.endswith("/paper?page=3") else None
+    )
+    rt = make_runtime(make_config(db_url, rvr.system_url, slack_url=slack.base_url))
+    try:
+        report = poll_once(rt, T0)
+        assert not report.sources[0].ok and "page=3" in (report.sources[0].error or "")
+        with rt.factory() as s:
+            state = s.get(ListState, f"{rvr.body}/paper")
+            assert state is not None and (state.resume_url or "").endswith("/paper?page=3")
+            assert state.last_error and "HTTP 502" in state.last_error
+            assert s.get(MeetingRow, f"{rvr.body}/meeting/501") is not None  # read anyway
+        assert len(posted(slack)) == 6  # pages 1 and 2 were saved and announced
+        text = _status(rt)
+        assert "fortsetzen bei " + f"{rvr.base}/oparl/body/1/paper?page=3" in text, text
+        assert "HTTP 502" in text
+
+        broken[0] = False
+        before = len(feed.requests)
+        report = poll_once(rt, T0 + timedelta(minutes=15))
+        assert report.sources[0].ok, report.sources[0].error
+        paper_requests = [r for r in feed.requests[before:] if "/paper" in r]
+        assert paper_requests[0] == "/oparl/body/1/paper?page=3"  # not from the start
+        assert "/oparl/body/1/paper" not in paper_requests
+        assert sorted(posted(slack)) == sorted(f"announce:{p['id']}" for p in rvr.papers)
+        with rt.factory() as s:
+            state = s.get(ListState, f"{rvr.body}/paper")
+            assert state is not None and state.resume_url is None and state.last_error is None
+            assert state.last_complete_at == T0 + timedelta(minutes=15)
+        assert "fortsetzen bei" not in _status(rt)
+    finally:
+        rt.close()
+
+
+def test_a_failing_meeting_list_never_keeps_papers_from_being_read(
+    sqlite_url: str, feed: FeedServer, slack: FakeSlack
+) -> None:
+    from bot.demo.server import Reply
+
+    rvr = _small_rvr(feed.base_url)
+    feed.routes.update(rvr.routes())
+    error = b'{"type": "https://schema.oparl.org/1.0/Error", "message": "Zeit\\u00fcberschreitung"}'
+    feed.hook = lambda path: Reply(body=error) if "/meeting" in path else None
+    rt = make_runtime(make_config(sqlite_url, rvr.system_url, slack_url=slack.base_url))
+    try:
+        report = poll_once(rt, T0)
+        assert not report.sources[0].ok
+        assert "meeting list" in (report.sources[0].error or "")
+        assert "Zeitüberschreitung" in (report.sources[0].error or "")
+    finally:
+        rt.close()
+    assert sorted(posted(slack)) == sorted(f"announce:{p['id']}" for p in rvr.papers)
+    first_paper = next(i for i, r in enumerate(feed.requests) if "/paper" in r)
+    first_meeting = next(i for i, r in enumerate(feed.requests) if "/meeting" in r)
+    assert first_paper < first_meeting  # papers first
+    # The error object was retried (transient), then left for the next poll.
+    assert len([r for r in feed.requests if r == "/oparl/body/1/meeting"]) == 4
