@@ -102,6 +102,10 @@ def sync_source(
     except FeedError as e:
         _fail(report, str(e))
         bodies = []
+        fallback = known_lists(factory, source.name)
+        if fallback:
+            log.warning("source %s: reading the %d known lists anyway", source.name, len(fallback))
+            _sync_lists(client, factory, source.name, fallback, policy, report, clock)
     report.papers_complete = bool(bodies) and report.ok
     for raw_body in bodies:
         if raw_body.get("deleted"):
@@ -145,7 +149,37 @@ def _sync_body(
 ) -> None:
     with transaction(factory) as session:
         save_body(session, source, body)
+    lists = [
+        ("paper", body.paper_list),
+        ("meeting", body.meeting_list),
+        ("organization", body.organization_list),
+    ]
+    _sync_lists(client, factory, source, [(k, u) for k, u in lists if u], policy, report, clock)
 
+
+def known_lists(factory: sessionmaker[Session], source: str) -> list[tuple[str, str]]:
+    """The lists read before, from the store: a poll whose System or Body request fails still
+    reads them (a flaky entry point must not hold back every list behind it)."""
+    with factory() as session:
+        rows = session.execute(
+            select(ListState.kind, ListState.url).where(
+                ListState.source == source, ListState.kind.is_not(None)
+            )
+        ).all()
+    order = {"paper": 0, "meeting": 1, "organization": 2}
+    found = [(str(k), str(u)) for k, u in rows if k in order]
+    return sorted(found, key=lambda item: order[item[0]])
+
+
+def _sync_lists(
+    client: OParlClient,
+    factory: sessionmaker[Session],
+    source: str,
+    lists: list[tuple[str, str]],
+    policy: AnnouncePolicy,
+    report: SyncReport,
+    clock: Callable[[], datetime],
+) -> None:
     now = policy.now
 
     def orgs(session: Session, items: list[dict[str, Any]]) -> int:
@@ -166,23 +200,21 @@ def _sync_body(
         return stats.fresh
 
     saves: dict[str, SaveFn] = {"paper": papers, "meeting": meetings, "organization": orgs}
+    models: dict[str, Any] = {
+        "paper": PaperRow,
+        "meeting": MeetingRow,
+        "organization": OrganizationRow,
+    }
     # Papers first: a failing meeting or organization list never delays an announcement.
-    for kind, url, model in (
-        ("paper", body.paper_list, PaperRow),
-        ("meeting", body.meeting_list, MeetingRow),
-        ("organization", body.organization_list, OrganizationRow),
-    ):
-        if not url:
-            continue
+    for kind, url in sorted(lists, key=lambda item: list(saves).index(item[0])):
+        model = models[kind]
         unknown = partial(_count_unknown, factory, model)
-        keep: Callable[[Page], bool] = (
-            partial(_has_upcoming, now) if kind == "meeting" else _never
-        )
+        keep: Callable[[Page], bool] = partial(_has_upcoming, now) if kind == "meeting" else _never
         target = _ListTarget(source, kind, url, saves[kind], unknown, keep)
         error = _guarded(partial(_sync_list, client, factory, target, clock, now))
         if error:
             _fail(report, f"{kind} list {url}: {error}")
-            _record_list_error(factory, source, url, error, now)
+            _record_list_error(factory, source, kind, url, error, now)
             if kind == "paper":
                 report.papers_complete = False
     for what, step in (
@@ -212,19 +244,21 @@ def _guarded(step: Callable[[], object]) -> str | None:
 
 
 def _record_list_error(
-    factory: sessionmaker[Session], source: str, url: str, error: str, now: datetime
+    factory: sessionmaker[Session], source: str, kind: str, url: str, error: str, now: datetime
 ) -> None:
     with transaction(factory) as session:
-        state = _state(session, source, url)
+        state = _state(session, source, url, kind)
         state.last_error = error[:2000]
         state.last_error_at = now
 
 
-def _state(session: Session, source: str, url: str) -> ListState:
+def _state(session: Session, source: str, url: str, kind: str | None = None) -> ListState:
     state = session.get(ListState, url)
     if state is None:
         state = ListState(url=url, source=source, last_count=0)
         session.add(state)
+    if kind:
+        state.kind = kind
     return state
 
 
@@ -363,7 +397,7 @@ class _Batch:
     def _progress(self, session: Session) -> None:
         if self.last_url is None:
             return
-        state = _state(session, self.target.source, self.target.url)
+        state = _state(session, self.target.source, self.target.url, self.target.kind)
         if self.set_tail:
             state.tail_url = self.last_url
         if self.track_resume:
@@ -469,7 +503,7 @@ def _sync_list(
         mode = TAIL
     # Only a list read to its end moves the watermark; a failure above leaves it where it was.
     with transaction(factory) as session:
-        state = _state(session, target.source, url)
+        state = _state(session, target.source, url, target.kind)
         state.watermark = started - WATERMARK_MARGIN
         state.last_count = read.count
         state.mode = mode

@@ -360,3 +360,24 @@ def test_a_failing_meeting_list_never_keeps_papers_from_being_read(
     assert first_paper < first_meeting  # papers first
     # The error object was retried (transient), then left for the next poll.
     assert len([r for r in feed.requests if r == "/oparl/body/1/meeting"]) == 4
+
+
+def test_lists_known_from_before_are_read_while_the_system_object_fails(
+    sqlite_url: str, feed: FeedServer, slack: FakeSlack
+) -> None:
+    from bot.demo.server import Reply
+
+    rvr = _small_rvr(feed.base_url)
+    feed.routes.update(rvr.routes())
+    rt = make_runtime(make_config(sqlite_url, rvr.system_url, slack_url=slack.base_url))
+    try:
+        assert poll_once(rt, T0).sources[0].ok
+        new = add_anfrage(rvr, 300)
+        feed.routes.update(rvr.routes())
+        feed.hook = lambda path: Reply(status=503) if path == "/oparl/system" else None
+        report = poll_once(rt, T0 + timedelta(minutes=15))
+        assert not report.sources[0].ok and "HTTP 503" in (report.sources[0].error or "")
+    finally:
+        rt.close()
+    assert f"announce:{new}" in posted(slack)
+    assert len(posted(slack)) == len(set(posted(slack))) == 11

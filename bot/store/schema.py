@@ -79,6 +79,8 @@ class ListState(Base):
     last_complete_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_at: Mapped[datetime | None]
+    # paper | meeting | organization: lets a poll read the lists when the System is down.
+    kind: Mapped[str | None] = mapped_column(String(20))
 
 
 class BodyRow(Base):

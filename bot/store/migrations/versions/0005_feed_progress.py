@@ -1,7 +1,8 @@
 """feed progress, quarantine and meeting aliases (issue 10)
 
 - `list_state`: resume point of an unfinished read (`resume_url`, `resume_started_at`, written
-  with the page data), the last page reached (`tail_url`), `last_complete_at`, `last_error`.
+  with the page data), the last page reached (`tail_url`), `last_complete_at`, `last_error`,
+  and the `kind` of the list (paper, meeting, organization).
 - `meetings.content_hash`: meetings are compared by content, not by `modified`.
 - `feed_quarantine`: objects/pages that could not be decoded, parsed or stored, with reason
   and retry time.
@@ -28,6 +29,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("last_complete_at", sa.DateTime(), nullable=True))
         batch.add_column(sa.Column("last_error", sa.Text(), nullable=True))
         batch.add_column(sa.Column("last_error_at", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("kind", sa.String(length=20), nullable=True))
     with op.batch_alter_table("meetings") as batch:
         batch.add_column(sa.Column("content_hash", sa.String(length=64), nullable=True))
     op.create_table(
@@ -67,6 +69,7 @@ def downgrade() -> None:
         batch.drop_column("content_hash")
     with op.batch_alter_table("list_state") as batch:
         for column in (
+            "kind",
             "last_error_at",
             "last_error",
             "last_complete_at",
