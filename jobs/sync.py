@@ -211,7 +211,13 @@ def _sync_lists(
         unknown = partial(_count_unknown, factory, model)
         keep: Callable[[Page], bool] = partial(_has_upcoming, now) if kind == "meeting" else _never
         target = _ListTarget(source, kind, url, saves[kind], unknown, keep)
+        before = _resume_point(factory, url)
         error = _guarded(partial(_sync_list, client, factory, target, clock, now))
+        if error and _resume_point(factory, url) not in (None, before):
+            # It failed after saving progress: the server works now and then. One more go
+            # from the new resume point in this poll (bounded: once per list and poll).
+            log.info("%s list %s: reading on from the resume point once more", kind, url)
+            error = _guarded(partial(_sync_list, client, factory, target, clock, now))
         if error:
             _fail(report, f"{kind} list {url}: {error}")
             _record_list_error(factory, source, kind, url, error, now)
@@ -224,6 +230,12 @@ def _sync_lists(
         error = _guarded(step)
         if error:
             log.warning("source %s: %s failed: %s", source, what, error)
+
+
+def _resume_point(factory: sessionmaker[Session], url: str) -> str | None:
+    with factory() as session:
+        state = session.get(ListState, url)
+        return state.resume_url if state else None
 
 
 def _never(page: Page) -> bool:
@@ -470,6 +482,12 @@ def _sync_list(
                     state = _state(session, target.source, url)
                     state.resume_url = None
                     state.resume_started_at = None
+            if mode == TAIL:
+                # A daily full read stuck at a broken page must not hide new papers at the
+                # end of the list: read the tail as on any other poll.
+                tail = _Batch(factory, target, _Read(), now=now, started=started)
+                tail.track_resume = False
+                _guarded(partial(_read_tail, client, url, None, tail, target, tail_url))
             raise
     elif watermark is None or (mode == TAIL and tail_is_stale):
         read.full = True
