@@ -41,6 +41,7 @@ def object_id(raw: Raw) -> str:
 
 # German council servers mean local time when they leave out the offset (or send a date only).
 FEED_ZONE = ZoneInfo("Europe/Berlin")
+MIN_YEAR, MAX_YEAR = 1000, 3000
 
 
 def parse_datetime(value: Any) -> datetime | None:
@@ -59,10 +60,14 @@ def parse_datetime(value: Any) -> datetime | None:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=FEED_ZONE)
     try:
-        return dt.astimezone(UTC)
+        moment = dt.astimezone(UTC)
     except (OverflowError, ValueError) as e:
         # "0001-01-01T00:00:00" in Berlin time is before year 1 in UTC.
         raise ValueError(f"date out of range: {text[:40]!r}") from e
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        # Year 1 or 9999 is no council date, and date arithmetic on it overflows later on.
+        raise ValueError(f"date out of range: {text[:40]!r}")
+    return moment
 
 
 def parse_date(value: Any) -> date | None:

@@ -144,6 +144,8 @@ def decode_bounded(text: str, max_depth: int = MAX_DEPTH) -> Any:
         pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
     if not done:
         raise ValueError("unexpected end of data")
+    if pos < n:
+        raise ValueError(f"extra data at {pos}")
     return root
 
 
