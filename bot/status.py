@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from bot.runtime import Runtime
 from bot.store.deliveries import counts
-from bot.store.quarantine import list_progress, quarantined
+from bot.store.quarantine import list_progress, quarantine_count, quarantined
 from bot.store.schema import Delivery, PaperRow, Source
 
 
@@ -70,11 +70,14 @@ def _print_feed_progress(session: Any, show: Callable[[datetime | None], str], o
         if p.last_error:
             print(f"    letzter Fehler {show(p.last_error_at)}: {p.last_error[:300]}", file=out)
     rows = quarantined(session)
+    total = quarantine_count(session)
     if rows:
-        print(f"Quarantäne ({len(rows)}):", file=out)
+        print(f"Quarantäne ({total}):", file=out)
     for q in rows:
         print(
             f"  {q.source} {q.kind} {q.object_id[:200]}: {q.reason[:300]} "
             f"(Versuche {q.attempts}, nächster {show(q.next_retry_at)})",
             file=out,
         )
+    if total > len(rows):
+        print(f"  … und {total - len(rows)} weitere", file=out)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.store.schema import FeedQuarantine, ListState
@@ -120,6 +120,10 @@ def quarantined(session: Session, limit: int = 50) -> list[FeedQuarantine]:
             .limit(limit)
         ).all()
     )
+
+
+def quarantine_count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(FeedQuarantine)) or 0)
 
 
 @dataclass(frozen=True)
