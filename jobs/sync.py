@@ -43,7 +43,7 @@ from bot.store.feed_store import (
     save_organizations,
     save_papers,
 )
-from bot.store.meeting_links import resolve_candidates, save_alias
+from bot.store.meeting_links import Candidate, find_in_store, resolve_candidates, save_alias
 from bot.store.schema import ListState, MeetingRow, OrganizationRow, PaperRow, Source
 
 Parse = Callable[[dict[str, Any]], Any]
@@ -758,10 +758,42 @@ def _resolve_meeting_links(
             meeting = item.get("meeting") if item else None
             if isinstance(meeting, str) and meeting != cand.meeting_id:
                 found = _fetch_meeting(client, factory, source, meeting, now)
+        if found is None and cand.organization_ids:
+            found = _via_organization(client, factory, source, cand, now)
         with transaction(factory) as session:
             save_alias(session, source, cand.meeting_id, found, now)
         if found:
             log.info("meeting %s found as %s", cand.meeting_id[:200], found[:200])
+
+
+# Pages of an organization's meeting list read per unresolved meeting id (newest are often at
+# the end, but a committee has a few dozen sessions per term: a few pages cover them).
+ORGANIZATION_MEETING_PAGES = 5
+
+
+def _via_organization(
+    client: OParlClient,
+    factory: sessionmaker[Session],
+    source: str,
+    cand: Candidate,
+    now: datetime,
+) -> str | None:
+    """The committee's own meeting list (`Organization.meeting`): store what it holds, then
+    look for an agenda item naming the consultation again."""
+    for org_id in cand.organization_ids[:2]:
+        org = client.get_object_or_none(org_id)
+        meeting_list = org.get("meeting") if org else None
+        if not isinstance(meeting_list, str):
+            continue
+        for n, page in enumerate(client.pages(meeting_list)):
+            with transaction(factory) as session:
+                parsed = _parse_all(session, source, "meeting", page.items, parse_meeting, now)
+                save_meetings(session, source, parsed)
+            with factory() as session:
+                found = find_in_store(session, cand)
+            if found or n + 1 >= ORGANIZATION_MEETING_PAGES:
+                return found
+    return None
 
 
 def _fetch_meeting(

@@ -381,3 +381,35 @@ def test_lists_known_from_before_are_read_while_the_system_object_fails(
         rt.close()
     assert f"announce:{new}" in posted(slack)
     assert len(posted(slack)) == len(set(posted(slack))) == 11
+
+
+def test_session_date_found_through_the_committees_own_meeting_list(
+    sqlite_url: str, feed: FeedServer, slack: FakeSlack
+) -> None:
+    """The meeting is neither under the consultation's id nor in the body's meeting list, but
+    in the committee's `Organization.meeting` list, with an agenda item naming the
+    consultation."""
+    rvr = standard_rvr(feed.base_url, date(2025, 1, 10))
+    paper = next(p for p in rvr.papers if p["id"].endswith("/paper/1923"))
+    consultation = paper["consultation"][0]
+    consultation.pop("agendaItem")
+    consultation["meeting"] = f"{rvr.body}/meeting/zz-9"  # answers 404
+    meeting = rvr.meetings.pop(0)
+    meeting["agendaItem"][0]["consultation"] = consultation["id"]
+    org = rvr.organizations[0]
+    org_list = f"{rvr.body}/organization/10/meeting"
+    feed.routes.update(rvr.routes())
+    feed.routes["/oparl/body/1/organization/10"] = json.dumps({**org, "meeting": org_list}).encode()
+    feed.routes["/oparl/body/1/organization/10/meeting"] = json.dumps(
+        {"data": [meeting], "links": {}}
+    ).encode()
+    rt = make_runtime(make_config(sqlite_url, rvr.system_url, slack_url=slack.base_url))
+    try:
+        poll_once(rt, T0)
+        with rt.factory() as s:
+            assert s.get(MeetingRow, meeting["id"]) is not None
+    finally:
+        rt.close()
+    posts = [p for p in slack.announcements() if "14/1923" in p["text"]]
+    assert len(posts) == 1
+    assert "06.02.2025" in blocks_text(posts[0]), blocks_text(posts[0])

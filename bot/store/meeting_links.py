@@ -30,6 +30,8 @@ class Candidate:
     agenda_item_id: str | None
     # Found in the store already (no request needed).
     found: str | None
+    consultation_id: str = ""
+    organization_ids: tuple[str, ...] = ()
 
 
 def resolve_candidates(session: Session, source: str, now: datetime) -> list[Candidate]:
@@ -39,7 +41,12 @@ def resolve_candidates(session: Session, source: str, now: datetime) -> list[Can
         or_(MeetingAlias.next_try_at.is_(None), MeetingAlias.next_try_at > now),
     )
     rows = session.execute(
-        select(ConsultationRow.meeting_id, ConsultationRow.id, ConsultationRow.agenda_item_id)
+        select(
+            ConsultationRow.meeting_id,
+            ConsultationRow.id,
+            ConsultationRow.agenda_item_id,
+            ConsultationRow.organization_ids,
+        )
         .join(PaperRow, PaperRow.id == ConsultationRow.paper_id)
         .where(
             PaperRow.source == source,
@@ -50,12 +57,18 @@ def resolve_candidates(session: Session, source: str, now: datetime) -> list[Can
         .limit(BUDGET * 5)
     ).all()
     out: dict[str, Candidate] = {}
-    for meeting_id, consultation_id, agenda_item_id in rows:
+    for meeting_id, consultation_id, agenda_item_id, org_ids in rows:
         if meeting_id is None or meeting_id in out or len(out) >= BUDGET:
             continue
         found = _from_store(session, meeting_id, consultation_id, agenda_item_id)
-        out[meeting_id] = Candidate(meeting_id, agenda_item_id, found)
+        orgs = tuple(str(o) for o in org_ids or () if isinstance(o, str))
+        out[meeting_id] = Candidate(meeting_id, agenda_item_id, found, consultation_id, orgs)
     return list(out.values())
+
+
+def find_in_store(session: Session, cand: Candidate) -> str | None:
+    """Look again (after more meetings were read, e.g. an organization's own list)."""
+    return _from_store(session, cand.meeting_id, cand.consultation_id, cand.agenda_item_id)
 
 
 def _from_store(
