@@ -9,11 +9,13 @@ Slack server); only the client's timeout and backoff are small (passed in, not p
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import threading
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -46,8 +48,20 @@ FAULTS: list[Reply] = [
 ]
 
 
-def soak_feed(base: str) -> tuple[RvrFeed, set[str]]:
-    feed = RvrFeed(base=base, today=date(2025, 1, 10), page_size=10)
+class NextOnlyFeed(RvrFeed):
+    """The same feed with `links.next` only (no `last`, `prev`, `first`)."""
+
+    def _list(self, path: str, items: list[dict[str, Any]]) -> dict[str, bytes]:
+        out = {}
+        for key, body in super()._list(path, items).items():
+            page = json.loads(body)
+            page["links"] = {k: v for k, v in page["links"].items() if k == "next"}
+            out[key] = json.dumps(page).encode()
+        return out
+
+
+def soak_feed(base: str, shape: type[RvrFeed] = RvrFeed) -> tuple[RvrFeed, set[str]]:
+    feed = shape(base=base, today=date(2025, 1, 10), page_size=10)
     org = feed.add_org(10, "Ausschuss für Kultur, Sport und Vielfalt")
     for n in range(12):
         feed.add_org(20 + n, f"Ausschuss {n}")
@@ -89,11 +103,17 @@ def posted(slack: FakeSlack) -> list[str]:
 
 
 def soak(
-    rate: float, seed: int, polls: int, url: str, slack: FakeSlack, caplog: pytest.LogCaptureFixture
+    rate: float,
+    seed: int,
+    polls: int,
+    url: str,
+    slack: FakeSlack,
+    caplog: pytest.LogCaptureFixture,
+    shape: type[RvrFeed] = RvrFeed,
 ) -> int:
     """Returns after how many polls every Anfrage was announced (fails if not within `polls`)."""
     with FeedServer() as server:
-        feed, expected = soak_feed(server.base_url)
+        feed, expected = soak_feed(server.base_url, shape)
         server.routes.update(feed.routes())
         server.hook = faulty(rate, seed)
         rt = make_runtime(make_config(url, feed.system_url, slack_url=slack.base_url))
@@ -141,3 +161,9 @@ def test_soak_on_postgresql(
     pg_url: str, slack: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
     soak(0.30, 7, 3, pg_url, slack, caplog)
+
+
+def test_30_percent_faults_on_a_list_without_last_link(
+    sqlite_url: str, slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    soak(0.30, 5, 3, sqlite_url, slack, caplog, NextOnlyFeed)
