@@ -598,7 +598,7 @@ def _read_tail(
         return
     unknown = target.unknown
     found = [page] if unknown(page) else []
-    also = [] if found else [page]  # read anyway: meetings compared by content
+    also = [] if found else [page]  # pages of known objects, read on the way
     if found and page.links.get("next"):
         direction, following = "next", page.links.get("next")
     elif page.links.get("last"):
@@ -625,8 +625,10 @@ def _read_tail(
     batch.set_tail = False  # `tail_url` is for lists without `links.last`
     for page in reversed(found):
         batch.save_page(page)
-    for page in also:
-        batch.save_page(page)
+    if target.kind == "meeting":
+        # Known meetings are compared by content: a move or cancellation shows only here.
+        for page in also:
+            batch.save_page(page)
 
 
 def _read_forward(client: OParlClient, first: Page, batch: _Batch, tail_url: str | None) -> None:
