@@ -58,12 +58,20 @@ class DigestConfig:
 
 
 @dataclass(frozen=True)
+class HttpConfig:
+    """`anfragebot serve` as seen from outside: the base of calendar subscription URLs."""
+
+    public_url: str | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     database_url: str = DEFAULT_DATABASE_URL
     sources: tuple[SourceConfig, ...] = ()
     slack: SlackConfig = field(default_factory=SlackConfig)
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
     digest: DigestConfig = field(default_factory=DigestConfig)
+    http: HttpConfig = field(default_factory=HttpConfig)
     # A float: fractions of a minute are for tests and benchmarks (`poll_minutes = 0.05`: 3 s).
     poll_minutes: float = 15
     log_level: str = "INFO"
@@ -217,6 +225,14 @@ def _digest(data: Mapping[str, Any]) -> DigestConfig:
     return DigestConfig(enabled=bool(enabled), weekday=weekday, hour=9 if hour is None else hour)
 
 
+def _http(data: Mapping[str, Any]) -> HttpConfig:
+    table = _table(data, "http")
+    url = _typed(table, "public_url", str, "http")
+    if url is not None and (not url.startswith(("http://", "https://")) or " " in url):
+        raise ConfigError(f"http.public_url: expected an http(s) URL, got {url!r}")
+    return HttpConfig(public_url=url.rstrip("/") if url else None)
+
+
 def config_from_dict(data: Mapping[str, Any], environ: Mapping[str, str]) -> Config:
     db = _table(data, "database")
     url = environ.get("DATABASE_URL") or _typed(db, "url", str, "database") or DEFAULT_DATABASE_URL
@@ -232,6 +248,7 @@ def config_from_dict(data: Mapping[str, Any], environ: Mapping[str, str]) -> Con
         slack=_slack(data, environ),
         reminders=_reminders(data),
         digest=_digest(data),
+        http=_http(data),
         poll_minutes=poll or 15,
         log_level=level,
     )

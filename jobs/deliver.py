@@ -7,7 +7,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +26,7 @@ from bot.store.deliveries import (
     release_interrupted,
     unclaim,
 )
+from bot.store.follows import DM_KIND
 from bot.store.locks import exclusive
 
 log = logging.getLogger(__name__)
@@ -171,6 +172,7 @@ def _deliver_one(
                 mark_dropped(session, item.id, reason="outdated before it was sent")
             report.skipped += 1
             return None
+        item = direct_message_channel(notifier, item)
         posted = history.find(item, rendered.thread_ts) if _may_have_posted(item) else None
         if posted is not None:
             report.reconciled += 1
@@ -196,6 +198,14 @@ def _deliver_one(
         log.exception("delivery %s to %s failed unexpectedly", message_key(item), item.channel)
         _record_failure(factory, item, DeliveryError(f"{type(e).__name__}: {e}"), now, report)
     return None
+
+
+def direct_message_channel(notifier: Notifier, item: Claimed) -> Claimed:
+    """A direct message's row names the user; Slack wants the DM channel (conversations.open).
+    The row keeps the user, so pacing and uniqueness stay per user."""
+    if item.kind != DM_KIND:
+        return item
+    return replace(item, channel=notifier.open_dm(item.channel))
 
 
 def _may_have_posted(item: Claimed) -> bool:

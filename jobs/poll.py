@@ -14,6 +14,7 @@ from bot.store.search import refresh_search_index
 from jobs.announce import route_pending
 from jobs.deliver import DeliveryReport, deliver_pending
 from jobs.documents import read_documents
+from jobs.follow import after_sync
 from jobs.lifecycle import follow_up
 from jobs.render import make_renderer
 from jobs.sync import SyncReport, sync_source
@@ -62,6 +63,8 @@ def sync_all(rt: Runtime, now: datetime) -> PollReport:
     report.routed = route_pending(rt.factory, default_channel=rt.config.slack.channel, now=now)
     # Answers, agenda changes, cancellations → thread replies and parent updates (issue 5).
     follow_up(rt.factory, now=now, tz=rt.config.reminders.timezone)
+    # Calendar SEQUENCE of moved meetings, direct messages to followers (issue 14).
+    after_sync(rt.factory, now=now, tz=rt.config.reminders.timezone)
     return report
 
 

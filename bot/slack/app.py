@@ -119,6 +119,7 @@ def register(app: App, factory: sessionmaker[Session], config: Config, clock: Cl
                 clock(),
                 tz,
                 default_channel=config.slack.channel,
+                public_url=config.http.public_url,
             )
         )
         respond(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import AnfrageView
 from bot.slack import command_texts as t
+from bot.slack import personal_texts as pt
 from bot.slack import texts
 from bot.slack.blocks import (
     MAX_BLOCKS,
@@ -40,6 +41,16 @@ from bot.slack.parse import (
     parse_command,
     parse_conditions,
     parse_subscription_id,
+)
+from bot.store.calendar_tokens import token_for
+from bot.store.follows import (
+    MAX_FOLLOWS_PER_USER,
+    Followed,
+    add_follow,
+    count_follows,
+    followed_by,
+    is_following,
+    remove_follow,
 )
 from bot.store.lookup import (
     PaperBrief,
@@ -75,6 +86,7 @@ class Context:
     now: datetime
     tz: ZoneInfo
     default_channel: str | None = None
+    public_url: str | None = None  # `[http] public_url`, the base of calendar URLs
 
 
 def answer(
@@ -86,9 +98,10 @@ def answer(
     tz: ZoneInfo,
     *,
     default_channel: str | None = None,
+    public_url: str | None = None,
 ) -> Reply:
     """The reply to `/anfrage <text>` in `channel` by `user`."""
-    ctx = Context(channel or None, user or None, now, tz, default_channel)
+    ctx = Context(channel or None, user or None, now, tz, default_channel, public_url)
     command = parse_command(text)
     handler = _HANDLERS.get(command.verb, _help)
     return _finish(handler(session, command, ctx))
@@ -251,6 +264,106 @@ def _unsubscribe(session: Session, command: Command, ctx: Context) -> Reply:
     return Reply(message, [section(message)])
 
 
+# -- issue 14: follow one Anfrage, calendar subscription ----------------------------------------
+
+
+def _one_paper(session: Session, command: Command) -> tuple[str | None, Reply | None]:
+    """The single paper a `folgen`/`entfolgen` argument names, or the reply saying why not."""
+    found = find_reference(session, command.arg)
+    shown = escape(found.query or command.arg)[:100]
+    if not found.paper_ids:
+        message = pt.FOLLOW_NOT_FOUND.format(query=shown)
+        return None, Reply(message, [section(message)])
+    if len(found.paper_ids) > 1:
+        message = pt.FOLLOW_AMBIGUOUS.format(query=shown)
+        return None, Reply(message, [section(message)])
+    return found.paper_ids[0], None
+
+
+def _ref_of(session: Session, paper_id: str) -> str:
+    brief = briefs(session, [paper_id])
+    return (brief[0].reference if brief else None) or texts.UNKNOWN
+
+
+def _follow(session: Session, command: Command, ctx: Context) -> Reply:
+    if not ctx.user or ctx.user == "cli":
+        return Reply(pt.FOLLOW_NO_USER, [section(pt.FOLLOW_NO_USER)])
+    if not command.arg.strip():
+        return Reply(pt.FOLLOW_USAGE, [section(pt.FOLLOW_USAGE)])
+    paper_id, problem = _one_paper(session, command)
+    if paper_id is None:
+        return problem or Reply(pt.FOLLOW_USAGE)
+    ref = _ref_of(session, paper_id)
+    shown = f"*{escape(ref)}*"
+    if is_following(session, ctx.user, paper_id):
+        message = pt.FOLLOW_ALREADY.format(ref=shown)
+    elif count_follows(session, ctx.user) >= MAX_FOLLOWS_PER_USER:
+        message = pt.FOLLOW_TOO_MANY.format(n=MAX_FOLLOWS_PER_USER)
+    else:
+        add_follow(session, ctx.user, paper_id, now=ctx.now)
+        message = pt.FOLLOW_DONE.format(ref=shown, plain_ref=escape(ref).replace("`", "'"))
+    return Reply(message, [section(message)])
+
+
+def _unfollow(session: Session, command: Command, ctx: Context) -> Reply:
+    if not ctx.user or ctx.user == "cli":
+        return Reply(pt.FOLLOW_NO_USER, [section(pt.FOLLOW_NO_USER)])
+    if not command.arg.strip():
+        return Reply(pt.UNFOLLOW_USAGE, [section(pt.UNFOLLOW_USAGE)])
+    paper_id, problem = _one_paper(session, command)
+    if paper_id is None:
+        return problem or Reply(pt.UNFOLLOW_USAGE)
+    shown = f"*{escape(_ref_of(session, paper_id))}*"
+    if remove_follow(session, ctx.user, paper_id):
+        message = pt.UNFOLLOW_DONE.format(ref=shown)
+    else:
+        message = pt.UNFOLLOW_NOT.format(ref=shown)
+    return Reply(message, [section(message)])
+
+
+def followed_line(f: Followed) -> str:
+    """One followed Anfrage (also used by the App Home)."""
+    if f.deleted:
+        status = pt.FOLLOW_DELETED
+    elif f.answered_on:
+        status = pt.FOLLOW_ANSWERED.format(date=fmt_date(f.answered_on))
+    else:
+        status = pt.FOLLOW_OPEN
+    return pt.FOLLOWED_LINE.format(
+        ref=escape(f.reference) or texts.UNKNOWN,
+        subject=link(f.web, clip(f.subject or texts.UNKNOWN, 200)),
+        status=status,
+    )
+
+
+def _followed(session: Session, command: Command, ctx: Context) -> Reply:
+    if not ctx.user or ctx.user == "cli":
+        return Reply(pt.FOLLOW_NO_USER, [section(pt.FOLLOW_NO_USER)])
+    follows = followed_by(session, ctx.user)
+    if not follows:
+        return Reply(pt.FOLLOWED_NONE, [section(pt.FOLLOWED_NONE)])
+    title = pt.FOLLOWED_TITLE.format(n=len(follows))
+    lines = [f"*{title}*"] + [followed_line(f) for f in follows]
+    return Reply(title, [section(c) for c in pack(lines)])
+
+
+def _calendar(session: Session, command: Command, ctx: Context) -> Reply:
+    if not ctx.channel:
+        return Reply(pt.CALENDAR_NO_CHANNEL, [section(pt.CALENDAR_NO_CHANNEL)])
+    if not ctx.public_url:
+        return Reply(pt.CALENDAR_NO_URL, [section(pt.CALENDAR_NO_URL)])
+    committee = command.arg.strip()[:200] or None
+    token = token_for(session, ctx.channel, committee, user=ctx.user, now=ctx.now)
+    url = f"{ctx.public_url.rstrip('/')}/calendar/{token}.ics"
+    what = (
+        pt.CALENDAR_WHAT_COMMITTEE.format(committee=escape(committee))
+        if committee
+        else pt.CALENDAR_WHAT_CHANNEL
+    )
+    message = pt.CALENDAR_URL.format(what=what, url=link(url, url))
+    return Reply(message, [section(message)])
+
+
 _HANDLERS: dict[str, Callable[[Session, Command, Context], Reply]] = {
     "help": _help,
     "lookup": _lookup,
@@ -260,6 +373,10 @@ _HANDLERS: dict[str, Callable[[Session, Command, Context], Reply]] = {
     "subscribe": _subscribe,
     "subscriptions": _subscriptions,
     "unsubscribe": _unsubscribe,
+    "follow": _follow,
+    "unfollow": _unfollow,
+    "followed": _followed,
+    "calendar": _calendar,
 }
 
 

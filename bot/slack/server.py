@@ -12,7 +12,7 @@ import logging
 import re
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
 from typing import Any, TextIO
@@ -22,6 +22,9 @@ from slack_bolt import App, BoltRequest
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+# `GET /calendar/<token>.ics`: the calendar feed (bot/ical.py); None = unknown token → 404.
+CALENDAR_PATH = re.compile(r"/calendar/([A-Za-z0-9_-]{1,100})\.ics")
+CalendarSource = Callable[[str], bytes | None]
 MAX_BODY = 1_000_000
 READ_TIMEOUT_SECONDS = 10
 
@@ -30,9 +33,16 @@ class SlackHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], app: App, max_body: int = MAX_BODY) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        app: App,
+        max_body: int = MAX_BODY,
+        calendar: CalendarSource | None = None,
+    ) -> None:
         self.app = app
         self.max_body = max_body
+        self.calendar = calendar
         super().__init__(address, _Handler)
 
     @property
@@ -62,10 +72,30 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self) -> None:  # noqa: N802
-        if self.path.split("?", 1)[0] == "/healthz":
+        path = self.path.split("?", 1)[0]
+        feed = CALENDAR_PATH.fullmatch(path)
+        if path == "/healthz":
             self._send(200, b"ok")
+        elif feed and self.server.calendar is not None:
+            self._send_calendar(feed.group(1))
         else:
             self._send(404, b"not found")
+
+    def _send_calendar(self, token: str) -> None:
+        """No Slack signature here (calendar apps cannot sign): the token is the secret, and
+        an unknown one learns nothing but 404."""
+        assert self.server.calendar is not None
+        try:
+            body = self.server.calendar(token)
+        except Exception:  # noqa: BLE001 - one bad request must not stop the server
+            log.exception("calendar feed failed")
+            self._send(500, b"internal error")
+            return
+        if body is None:
+            self._send(404, b"not found")
+            return
+        headers = {"Content-Type": "text/calendar; charset=utf-8", "Cache-Control": "no-cache"}
+        self._send(200, body, headers)
 
     def do_POST(self) -> None:  # noqa: N802
         path, _, query = self.path.partition("?")
@@ -122,9 +152,17 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(response.status, (response.body or "").encode("utf-8"), out_headers)
 
 
-def serve(app: App, host: str, port: int, out: TextIO, *, max_body: int = MAX_BODY) -> int:
+def serve(
+    app: App,
+    host: str,
+    port: int,
+    out: TextIO,
+    *,
+    max_body: int = MAX_BODY,
+    calendar: CalendarSource | None = None,
+) -> int:
     """Serve until SIGTERM/SIGINT. Prints the address (with the real port when `port` is 0)."""
-    server = SlackHTTPServer((host, port), app, max_body)
+    server = SlackHTTPServer((host, port), app, max_body, calendar)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
