@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.store.lifecycle import Appearance, appearances
@@ -110,7 +110,10 @@ def add_follow(session: Session, user: str, paper_id: str, *, now: datetime) -> 
 
 
 def count_follows(session: Session, user: str) -> int:
-    return len(session.scalars(select(Follow.id).where(Follow.user_id == user)).all())
+    return int(
+        session.scalar(select(func.count()).select_from(Follow).where(Follow.user_id == user))
+        or 0
+    )
 
 
 def remove_follow(session: Session, user: str, paper_id: str) -> bool:
