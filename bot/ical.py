@@ -93,10 +93,90 @@ def build_calendar(
     name = CALENDAR_NAME_FOR.format(committee=committee) if committee else CALENDAR_NAME
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", tz.key)
+    cal.add_component(vtimezone(tz, now.astimezone(tz).year))
     for s in sessions:
         cal.add_component(event(s, tz=tz, now=now))
-    cal.add_missing_timezones()
     return bytes(cal.to_ical())
+
+
+# -- VTIMEZONE ----------------------------------------------------------------------------------
+# A yearly rule ("last Sunday in March"), as Outlook and Google write it: every reader
+# understands RRULE, while some (dateutil, hence vobject) misread the RDATE lists that
+# icalendar's generated zones use.
+
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def _transitions(tz: ZoneInfo, year: int) -> list[datetime]:
+    """The instants (UTC) in `year` at which the zone's offset changes."""
+    out = []
+    moment = datetime(year, 1, 1, tzinfo=UTC)
+    previous = moment.astimezone(tz).utcoffset()
+    while moment.year == year:
+        step = moment + timedelta(hours=1)
+        offset = step.astimezone(tz).utcoffset()
+        if offset != previous:
+            out.append(step)
+            previous = offset
+        moment = step
+    return out
+
+
+def _offset(delta: timedelta | None) -> timedelta:
+    return delta or timedelta(0)
+
+
+def _observance(tz: ZoneInfo, at: datetime) -> icalendar.cal.Component:
+    before = _offset((at - timedelta(hours=1)).astimezone(tz).utcoffset())
+    after_local = at.astimezone(tz)
+    after = _offset(after_local.utcoffset())
+    daylight = bool(after_local.dst())
+    part: icalendar.cal.Component = (
+        icalendar.TimezoneDaylight() if daylight else icalendar.TimezoneStandard()
+    )
+    onset = (at + before).replace(tzinfo=None)  # local time in the offset before the change
+    last_week = (onset + timedelta(days=7)).month != onset.month
+    week = -1 if last_week else (onset.day - 1) // 7 + 1
+    part.add("tzname", after_local.tzname() or "")
+    part.add("tzoffsetfrom", before)
+    part.add("tzoffsetto", after)
+    first = _first_matching(onset, week)
+    part.add("dtstart", first)
+    part.add(
+        "rrule",
+        {"freq": "yearly", "bymonth": onset.month, "byday": f"{week}{_WEEKDAYS[onset.weekday()]}"},
+    )
+    return part
+
+
+def _first_matching(onset: datetime, week: int) -> datetime:
+    """The same rule in 1970 (DTSTART of a yearly rule is its first occurrence)."""
+    day = datetime(1970, onset.month, 1, onset.hour, onset.minute)
+    matches = []
+    while day.month == onset.month:
+        if day.weekday() == onset.weekday():
+            matches.append(day)
+        day += timedelta(days=1)
+    return matches[-1] if week == -1 else matches[week - 1]
+
+
+def vtimezone(tz: ZoneInfo, year: int) -> icalendar.Timezone:
+    zone = icalendar.Timezone()
+    zone.add("tzid", tz.key)
+    changes = _transitions(tz, year)
+    if not changes:
+        # No daylight saving time: one standard observance with a fixed offset.
+        offset = _offset(datetime(year, 1, 1, tzinfo=UTC).astimezone(tz).utcoffset())
+        standard = icalendar.TimezoneStandard()
+        standard.add("tzname", datetime(year, 1, 1, tzinfo=UTC).astimezone(tz).tzname() or "")
+        standard.add("tzoffsetfrom", offset)
+        standard.add("tzoffsetto", offset)
+        standard.add("dtstart", datetime(1970, 1, 1))
+        zone.add_component(standard)
+        return zone
+    for at in changes:
+        zone.add_component(_observance(tz, at))
+    return zone
 
 
 # Sessions from this long ago stay in the feed (calendar apps drop what disappears).
