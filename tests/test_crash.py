@@ -10,10 +10,12 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.demo.server import FeedServer
+from bot.store.db import make_engine, session_factory, transaction
+from bot.store.follows import add_follow
 from tests.fake_slack import FakeSlack
 from tests.rvr_feed import standard_rvr
 
@@ -22,6 +24,12 @@ KILLS = 24  # kills that must land while the process still had work
 MAX_RUNS = 80
 ANFRAGEN = 30
 NEW_PER_ROUND = 6
+FOLLOWER = "UFOL"  # follows the first ANFRAGEN Anfragen; their answers come as DMs
+ANSWERS_PER_ROUND = 2
+
+
+def _now() -> datetime:
+    return datetime(2025, 1, 10, 8, 0, tzinfo=UTC)
 
 
 def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
@@ -54,10 +62,21 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
     seed = int(os.environ.get("CRASH_SEED", "20250110"))
     rng = random.Random(seed)
     added = ANFRAGEN
+    answered = 0
 
     def more_anfragen() -> None:
         # New Anfragen keep arriving, so every run has syncing and posting to be killed in.
-        nonlocal added
+        nonlocal added, answered
+        # ... and answers to followed ones: a thread reply in the channel plus one DM each.
+        for _ in range(ANSWERS_PER_ROUND if answered < ANFRAGEN else 0):
+            rvr.add_paper(
+                5000 + answered,
+                f"14/{5000 + answered}",
+                f"Beantwortung der Anfrage 14/{3000 + answered}",
+                "Beantwortung einer Anfrage",
+                "2025-01-09",
+            )
+            answered += 1
         for _ in range(NEW_PER_ROUND):
             rvr.add_paper(
                 3000 + added,
@@ -72,6 +91,11 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
 
     # Calibrate: how long does one run with a round's worth of work take on this machine now?
     subprocess.run(args, env=env, capture_output=True, timeout=120, check=True)
+    engine = make_engine(f"sqlite:///{tmp_path / 'bot.db'}")
+    with transaction(session_factory(engine)) as session:
+        for i in range(ANFRAGEN):
+            assert add_follow(session, FOLLOWER, f"{rvr.body}/paper/{3000 + i}", now=_now())
+    engine.dispose()
     more_anfragen()
     started = time.monotonic()
     subprocess.run(args, env=env, capture_output=True, timeout=120, check=True)
@@ -97,14 +121,27 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
     keys = Counter(m["metadata"]["event_payload"]["key"] for m in slack.stored("C0123456789"))
     expected = {f"announce:{rvr.body}/paper/{3000 + i}" for i in range(added)}
     expected.add(f"announce:{rvr.body}/paper/1923")
+    # The direct messages to the follower: one per answer, like the channel's messages.
+    dms = Counter(m["metadata"]["event_payload"]["key"] for m in slack.stored(f"D{FOLLOWER}"))
+    expected_dms = {
+        f"dm:{rvr.body}/paper/{3000 + i}|answer|{rvr.body}/paper/{5000 + i}"
+        for i in range(answered)
+    }
+    assert answered >= 10
+    assert not {k: n for k, n in dms.items() if n > 1}
+    assert set(dms) == expected_dms
     duplicates = {k: n for k, n in keys.items() if n > 1}
     lost = expected - set(keys)
     print(
         f"crash test (seed {seed}): {KILLS} runs, {killed_with_work_left} killed mid-run, "
         f"{len(keys)} announced, {len(lost)} lost, {len(duplicates)} duplicates, "
-        f"{len(slack.calls_to('conversations.history'))} reconcile look-ups"
+        f"{len(slack.calls_to('conversations.history'))} reconcile look-ups, "
+        f"{len(dms)} DMs"
     )
     assert killed_with_work_left >= KILLS
     assert not lost
     assert not duplicates
-    assert set(keys) == expected
+    assert {k for k in keys if k.startswith("announce:")} == expected
+    # Every answer also got its one thread reply in the channel.
+    replies = {k for k in keys if k.startswith("event:") and "|answer|" in k}
+    assert len(replies) == answered
