@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.store.lifecycle import chunks, is_placeholder
-from bot.store.lookup import _anfragen_on_agenda
-from bot.store.schema import Delivery, MeetingRow, MeetingVersion, OrganizationRow
+from bot.store.lifecycle import chunks, is_placeholder, on_meetings
+from bot.store.lookup import PaperBrief, briefs
+from bot.store.schema import Delivery, MeetingRow, MeetingVersion, OrganizationRow, PaperRow
 from bot.store.upsert import dialect_insert
 
 MAX_EVENTS = 2000
@@ -54,11 +54,49 @@ def record_meeting_versions(session: Session, *, now: datetime) -> int:
         session.execute(
             update(MeetingVersion)
             .where(MeetingVersion.meeting_id == meeting_id)
-            .values(
-                start=start, end=end, sequence=MeetingVersion.sequence + 1, changed_at=now
-            )
+            .values(start=start, end=end, sequence=MeetingVersion.sequence + 1, changed_at=now)
         )
     return len(moved)
+
+
+def _top_order(top: str | None) -> tuple[int, str]:
+    digits = "".join(c for c in (top or "").split(".")[0] if c.isdigit())
+    return (int(digits) if digits else 1 << 30, top or "")
+
+
+def anfragen_on_agenda(
+    session: Session, meeting_ids: list[str]
+) -> dict[str, list[tuple[PaperBrief, str | None]]]:
+    """Per meeting: the (not deleted) Anfragen on its agenda with their TOP, in TOP order.
+    Indexed look-ups in chunks (bot/store/lifecycle.on_meetings), whatever the store's size."""
+    if not meeting_ids:
+        return {}
+    found = on_meetings(session, meeting_ids)
+    anfragen: set[str] = set()
+    ids = sorted(found)
+    for part in chunks(ids):
+        anfragen.update(
+            str(i)
+            for i in session.scalars(
+                select(PaperRow.id).where(
+                    PaperRow.id.in_(part),
+                    PaperRow.is_anfrage.is_(True),
+                    PaperRow.deleted.is_(False),
+                )
+            )
+        )
+    by_id = {
+        b.paper_id: b for part in chunks(sorted(anfragen)) for b in briefs(session, list(part))
+    }
+    out: dict[str, list[tuple[PaperBrief, str | None]]] = {}
+    for paper_id in ids:
+        if paper_id not in by_id:
+            continue
+        for a in found[paper_id]:
+            out.setdefault(a.meeting_id, []).append((by_id[paper_id], a.top))
+    for items in out.values():
+        items.sort(key=lambda pt: (_top_order(pt[1]), pt[0].reference or ""))
+    return out
 
 
 @dataclass(frozen=True)
@@ -83,7 +121,8 @@ class CalendarSession:
     anfragen: tuple[AgendaAnfrage, ...]
 
 
-def _labels(session: Session, meetings: list[MeetingRow]) -> dict[str, str]:
+def committee_labels(session: Session, meetings: list[MeetingRow]) -> dict[str, str]:
+    """The committee names of each meeting (its organizations), where the store has them."""
     ids = sorted({o for m in meetings for o in m.organization_ids or []})
     names: dict[str, str] = {}
     for part in chunks(ids):
@@ -140,13 +179,13 @@ def calendar_sessions(
         for m in meetings
         if m.start and not is_placeholder(m.name, m.start, m.start.astimezone(tz).date())
     ]
-    labels = _labels(session, meetings)
+    labels = committee_labels(session, meetings)
     if committee:
         wanted = committee.casefold().strip()
         meetings = [
             m for m in meetings if wanted in f"{labels.get(m.id, '')} {m.name or ''}".casefold()
         ]
-    agenda = _anfragen_on_agenda(session, [m.id for m in meetings]) if meetings else {}
+    agenda = anfragen_on_agenda(session, [m.id for m in meetings])
     if channel and not committee:
         papers = sorted({b.paper_id for items in agenda.values() for b, _ in items})
         ours = _announced_in(session, channel, papers)

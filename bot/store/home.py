@@ -16,13 +16,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
+from bot.store.calendar import anfragen_on_agenda, committee_labels
 from bot.store.follows import Followed, count_follows, followed_by
-from bot.store.lookup import PaperBrief, UpcomingSession, briefs, upcoming_sessions
-from bot.store.schema import AnswerLink, Delivery, PaperRow, Subscription
+from bot.store.lifecycle import is_placeholder
+from bot.store.lookup import PaperBrief, UpcomingSession, briefs
+from bot.store.schema import AnswerLink, Delivery, MeetingRow, PaperRow, Subscription
 from bot.store.subscriptions import StoredSubscription
 
 OPEN_SHOWN = 40
 SESSIONS_SHOWN = 6
+SESSIONS_SCANNED = 200  # upcoming meetings looked at for Anfragen on their agenda
+SESSIONS_BATCH = 20
 FOLLOWS_SHOWN = 30
 ABOS_SHOWN = 30
 
@@ -48,10 +52,10 @@ class HomeData:
 
 
 def _open_filter() -> list[ColumnElement[bool]]:
-    announced = exists().where(
-        Delivery.paper_id == PaperRow.id,
-        Delivery.kind == "announce",
-        Delivery.status == "sent",
+    # `IN (subquery)`, not a correlated EXISTS: the announced ids are read once (SQLite
+    # materialises them, PostgreSQL hashes them) instead of once per Anfrage.
+    announced = PaperRow.id.in_(
+        select(Delivery.paper_id).where(Delivery.kind == "announce", Delivery.status == "sent")
     )
     answered = exists().where(AnswerLink.anfrage_id == PaperRow.id)
     return [PaperRow.is_anfrage.is_(True), PaperRow.deleted.is_(False), announced, ~answered]
@@ -76,6 +80,49 @@ def open_announced(
         if pid in by_id
     ]
     return items, total
+
+
+def next_sessions(
+    session: Session, *, now: datetime, tz: ZoneInfo, limit: int = SESSIONS_SHOWN
+) -> list[UpcomingSession]:
+    """The next sessions (not cancelled, no placeholders) with Anfragen on their agenda."""
+    meetings = [
+        m
+        for m in session.scalars(
+            select(MeetingRow)
+            .where(
+                MeetingRow.start >= now,
+                MeetingRow.cancelled.is_(False),
+                MeetingRow.deleted.is_(False),
+            )
+            .order_by(MeetingRow.start, MeetingRow.id)
+            .limit(SESSIONS_SCANNED)
+        ).all()
+        if m.start and not is_placeholder(m.name, m.start, m.start.astimezone(tz).date())
+    ]
+    out: list[UpcomingSession] = []
+    # In small batches: usually the first few meetings already have enough Anfragen.
+    for i in range(0, len(meetings), SESSIONS_BATCH):
+        batch = meetings[i : i + SESSIONS_BATCH]
+        agenda = anfragen_on_agenda(session, [m.id for m in batch])
+        labels = committee_labels(session, [m for m in batch if m.id in agenda])
+        for m in batch:
+            if m.id not in agenda or m.start is None:
+                continue
+            out.append(
+                UpcomingSession(
+                    meeting_id=m.id,
+                    name=m.name,
+                    committee=labels.get(m.id),
+                    start=m.start,
+                    location=m.location,
+                    web=m.web,
+                    anfragen=tuple(agenda[m.id]),
+                )
+            )
+            if len(out) >= limit:
+                return out
+    return out
 
 
 def _abos(session: Session, limit: int) -> tuple[list[StoredSubscription], int]:
@@ -109,7 +156,7 @@ def load_home(
         user=user,
         open_items=open_items,
         open_total=open_total,
-        sessions=upcoming_sessions(session, now, limit=SESSIONS_SHOWN),
+        sessions=next_sessions(session, now=now, tz=tz),
         follows=followed_by(session, user, limit=FOLLOWS_SHOWN),
         follows_total=count_follows(session, user),
         abos=abos,
