@@ -233,3 +233,42 @@ def test_vtimezone_gives_every_reader_the_zones_offsets(zone: str) -> None:
         value = got[uid(f"m{i}")]
         assert value.replace(tzinfo=None) == start.replace(tzinfo=None)
         assert value.utcoffset() == start.utcoffset(), (zone, start)
+
+
+def test_calendar_tokens_are_per_channel_and_committee_and_unguessable(db_url: str) -> None:
+    from bot.store.calendar_tokens import scope_of, token_for
+    from bot.store.db import make_engine, migrate, session_factory, transaction
+
+    engine = make_engine(db_url)
+    try:
+        migrate(engine)
+        factory = session_factory(engine)
+        now = datetime(2025, 1, 10, tzinfo=UTC)
+        with transaction(factory) as session:
+            a = token_for(session, "C1", None, user="U1", now=now)
+            b = token_for(session, "C1", "Verkehr", user="U1", now=now)
+            c = token_for(session, "C2", None, user="U2", now=now)
+        with transaction(factory) as session:
+            assert token_for(session, "C1", None, user="U3", now=now) == a
+            assert token_for(session, "C1", "  ", user="U3", now=now) == a
+            assert scope_of(session, a) is not None and scope_of(session, a).committee is None
+            scope = scope_of(session, b)
+            assert scope is not None and (scope.channel, scope.committee) == ("C1", "Verkehr")
+            assert scope_of(session, c) is not None and scope_of(session, c).channel == "C2"
+            assert scope_of(session, a[:-1]) is None
+            assert scope_of(session, "x' OR '1'='1") is None
+        assert len({a, b, c}) == 3 and all(len(t) >= 32 for t in (a, b, c))
+    finally:
+        engine.dispose()
+
+
+def test_http_public_url_config() -> None:
+    from bot.config import config_from_dict
+    from bot.errors import ConfigError
+
+    config = config_from_dict({"http": {"public_url": "https://bot.example.org/"}}, {})
+    assert config.http.public_url == "https://bot.example.org"
+    assert config_from_dict({}, {}).http.public_url is None
+    for bad in ("ftp://bot.example.org", "bot.example.org", 42):
+        with pytest.raises(ConfigError, match="http.public_url"):
+            config_from_dict({"http": {"public_url": bad}}, {})
