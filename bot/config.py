@@ -6,6 +6,7 @@ demo build configurations without touching `os.environ`.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from collections.abc import Mapping
@@ -15,10 +16,17 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 from bot.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite:///anfragebot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+NO_CONFIG_FILE = (
+    "no configuration file: create one with `cp config.example.toml config.toml` and edit it "
+    "(read from the working directory), or pass --config PATH"
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,9 @@ class SourceConfig:
     url: str
     requests_per_second: float = 2.0
     timeout_seconds: float = 30.0
+    # Hosts besides the System URL's own origin that documents may be fetched from
+    # ("files.ris.example", "files.ris.example:8443" or "https://files.ris.example").
+    document_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,8 @@ class HttpConfig:
 @dataclass(frozen=True)
 class Config:
     database_url: str = DEFAULT_DATABASE_URL
+    # `[database] instance`: part of the PostgreSQL advisory-lock keys (bot/store/locks.py).
+    database_instance: str = ""
     sources: tuple[SourceConfig, ...] = ()
     slack: SlackConfig = field(default_factory=SlackConfig)
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
@@ -142,12 +155,28 @@ def _sources(data: Mapping[str, Any]) -> tuple[SourceConfig, ...]:
                 url=url,
                 requests_per_second=2.0 if rps is None else float(rps),
                 timeout_seconds=30.0 if timeout is None else float(timeout),
+                document_hosts=_document_hosts(entry, where),
             )
         )
     names = [s.name for s in sources]
     if len(set(names)) != len(names):
         raise ConfigError("[[sources]].name: names must be unique")
     return tuple(sources)
+
+
+def _document_hosts(entry: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    from bot.document.download import HostRule
+
+    raw = entry.get("document_hosts", [])
+    key = f"{where}.document_hosts"
+    if not isinstance(raw, list) or not all(isinstance(h, str) and h.strip() for h in raw):
+        raise ConfigError(f'{key}: expected a list of host names like ["dokumente.ris.example"]')
+    for host in raw:
+        try:
+            HostRule.parse(host)
+        except ValueError as e:
+            raise ConfigError(f"{key}: {e}") from e
+    return tuple(h.strip() for h in raw)
 
 
 def _slack(data: Mapping[str, Any], environ: Mapping[str, str]) -> SlackConfig:
@@ -233,9 +262,101 @@ def _http(data: Mapping[str, Any]) -> HttpConfig:
     return HttpConfig(public_url=url.rstrip("/") if url else None)
 
 
-def config_from_dict(data: Mapping[str, Any], environ: Mapping[str, str]) -> Config:
+# Every key the loader reads, per table (None: the top level). A key or table not listed here is
+# a typo (`chanel`, `[[source]]`, `[slak]`): silently ignoring it lost announcements (issue 11).
+# `[database] instance` is read by the lock keys, `[[sources]] document_hosts` by the documents.
+KNOWN_KEYS: dict[str | None, frozenset[str]] = {
+    None: frozenset(
+        {
+            "poll_minutes",
+            "log_level",
+            "database",
+            "sources",
+            "slack",
+            "reminders",
+            "digest",
+            "http",
+        }
+    ),
+    "database": frozenset({"url", "instance"}),
+    "sources": frozenset(
+        {"name", "url", "requests_per_second", "timeout_seconds", "document_hosts"}
+    ),
+    "slack": frozenset({"channel", "announce_max_age_days", "api_url", "pace_seconds"}),
+    "reminders": frozenset({"lead_times", "timezone", "morning_of"}),
+    "digest": frozenset({"enabled", "weekday", "hour"}),
+    "http": frozenset({"public_url"}),
+}
+_ARRAY_TABLES = frozenset({"sources"})
+
+
+def _shown(name: str, value: Any, where: str | None) -> str:
+    """How the user wrote it: `[slak]`, `[[source]]`, `slack.chanel`, `poll_minute`."""
+    if where is not None:
+        return f"{where}.{name}"
+    if name in _ARRAY_TABLES or (
+        isinstance(value, list) and value and all(isinstance(v, dict) for v in value)
+    ):
+        return f"[[{name}]]"
+    return f"[{name}]" if isinstance(value, dict) else name
+
+
+def unknown_keys(data: Mapping[str, Any]) -> list[str]:
+    """One description per unknown key or table, with a suggestion when a known one is close."""
+    problems: list[str] = []
+
+    def check(table: Mapping[str, Any], kind: str | None, where: str | None) -> None:
+        known = KNOWN_KEYS[kind]
+        for name, value in table.items():
+            if name in known:
+                continue
+            what = _shown(name, value, where)
+            close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+            hint = f" (did you mean {_shown(close[0], value, where)}?)" if close else ""
+            noun = "table" if what.startswith("[") else "key"
+            problems.append(f"unknown {noun} {what}{hint}")
+
+    check(data, None, None)
+    for kind in (k for k in KNOWN_KEYS if k is not None):
+        value = data.get(kind)
+        if isinstance(value, dict):
+            check(value, kind, kind)
+        elif isinstance(value, list):
+            for i, entry in enumerate(value):
+                if isinstance(entry, dict):
+                    check(entry, kind, f"{kind}[{i}]")
+    return problems
+
+
+def resolve_sqlite_path(url: str, base: Path) -> str:
+    """A relative SQLite path is relative to the config file, not to wherever the command runs:
+    cron and a shell started elsewhere must share one database (issue 11)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url  # make_engine names the bad URL
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return url
+    if database.startswith("file:") or Path(database).is_absolute():
+        return url
+    return parsed.set(database=str(base / database)).render_as_string(hide_password=False)
+
+
+def config_from_dict(
+    data: Mapping[str, Any], environ: Mapping[str, str], *, base_dir: Path | None = None
+) -> Config:
+    """`base_dir`: the config file's directory; relative SQLite paths are resolved against it."""
+    problems = unknown_keys(data)
+    if problems:
+        raise ConfigError("; ".join(problems))
     db = _table(data, "database")
-    url = environ.get("DATABASE_URL") or _typed(db, "url", str, "database") or DEFAULT_DATABASE_URL
+    url = _typed(db, "url", str, "database") or DEFAULT_DATABASE_URL
+    if base_dir is not None:
+        url = resolve_sqlite_path(url, base_dir)
+    # DATABASE_URL belongs to the process environment (a service unit, a container): it is
+    # used as given, a relative SQLite path relative to the working directory.
+    url = environ.get("DATABASE_URL") or url
     poll = _typed(data, "poll_minutes", (int, float), "")
     if poll is not None and poll <= 0:
         raise ConfigError("poll_minutes: must be > 0")
@@ -244,6 +365,7 @@ def config_from_dict(data: Mapping[str, Any], environ: Mapping[str, str]) -> Con
         raise ConfigError(f"log_level: expected DEBUG, INFO, WARNING or ERROR, got {level!r}")
     return Config(
         database_url=url,
+        database_instance=_typed(db, "instance", str, "database") or "",
         sources=_sources(data),
         slack=_slack(data, environ),
         reminders=_reminders(data),
@@ -267,4 +389,7 @@ def load_config(path: Path | None, environ: Mapping[str, str]) -> Config:
         raise ConfigError(f"config file {path} is not valid TOML: {e}") from e
     except OSError as e:
         raise ConfigError(f"config file {path} cannot be read: {e.strerror or e}") from e
-    return config_from_dict(data, environ)
+    try:
+        return config_from_dict(data, environ, base_dir=path.resolve().parent)
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e}") from e

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TextIO
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
 
 from bot.runtime import Runtime
-from bot.store.deliveries import counts
-from bot.store.schema import Delivery, PaperRow, Source
+from bot.store.overview import delivery_counts, known_sources
+from bot.store.schema import Delivery, DocumentRow, FileRow, PaperRow
 
 
 def print_status(rt: Runtime, now: datetime, out: TextIO) -> None:
@@ -20,8 +22,17 @@ def print_status(rt: Runtime, now: datetime, out: TextIO) -> None:
 
     with rt.factory() as session:
         print("Quellen:", file=out)
-        for src in session.scalars(select(Source).order_by(Source.name)).all():
-            print(f"  {src.name}: letzter Erfolg {show(src.last_success_at)}", file=out)
+        stored = known_sources(session)
+        configured = [s.name for s in rt.config.sources]
+        # Configured sources first (also before their first sync), then ones dropped from the
+        # configuration whose data the store still holds.
+        for name in [*configured, *sorted(set(stored) - set(configured))]:
+            src = stored.get(name)
+            note = "" if name in configured else " (nicht mehr konfiguriert)"
+            if src is None or (src.last_attempt_at is None and src.last_success_at is None):
+                print(f"  {name}: noch nicht abgerufen{note}", file=out)
+                continue
+            print(f"  {name}: letzter Erfolg {show(src.last_success_at)}{note}", file=out)
             if src.last_error and (
                 not src.last_success_at or (src.last_error_at or now) > src.last_success_at
             ):
@@ -34,13 +45,20 @@ def print_status(rt: Runtime, now: datetime, out: TextIO) -> None:
             or 0
         )
         print(f"Vorlagen: {papers}, davon Anfragen: {anfragen}", file=out)
-        c = counts(session)
-        waiting = c.get("pending", 0) + c.get("sending", 0)
+        # "gesendet": Slack accepted it. "übersprungen": recorded as told without a post
+        # (events of a first sync, already shown in the announcement).
+        c = delivery_counts(session)
         print(
-            f"Zustellungen: {c.get('sent', 0)} gesendet, {waiting} "
-            f"ausstehend, {c.get('parked', 0)} geparkt",
+            f"Zustellungen: {c.sent} gesendet, {c.waiting} ausstehend, {c.parked} geparkt, "
+            f"{c.skipped} übersprungen",
             file=out,
         )
+        if c.waiting and not rt.config.slack.bot_token:
+            print(
+                "  SLACK_BOT_TOKEN ist nicht gesetzt: ausstehende Zustellungen warten, bis ein "
+                "Abruf mit Token läuft.",
+                file=out,
+            )
         parked = session.scalars(
             select(Delivery).where(Delivery.status == "parked").order_by(Delivery.id)
         ).all()
@@ -51,4 +69,50 @@ def print_status(rt: Runtime, now: datetime, out: TextIO) -> None:
                 "  Nach der Korrektur (Bot eingeladen, Token erneuert): anfragebot requeue",
                 file=out,
             )
+        _print_document_problems(session, show, out)
     print(f"Nächster Abruf: alle {rt.config.poll_minutes} Minuten (anfragebot run)", file=out)
+
+
+_PROBLEMS = {"refused": "verweigert", "download": "Download", "read": "Lesen"}
+_MAX_LISTED = 50
+
+
+def _print_document_problems(
+    session: Session, show: Callable[[datetime | None], str], out: TextIO
+) -> None:
+    """Quarantined and refused documents (issue 10), newest attempt first, with the reason."""
+    problem = or_(DocumentRow.problem.is_not(None), DocumentRow.status == "error")
+    total = session.scalar(select(func.count()).select_from(DocumentRow).where(problem)) or 0
+    if not total:
+        return
+    print(f"Dokumente in Quarantäne: {total}", file=out)
+    rows = session.execute(
+        select(DocumentRow, PaperRow.reference, FileRow.access_url, FileRow.download_url)
+        .outerjoin(PaperRow, PaperRow.id == DocumentRow.paper_id)
+        .outerjoin(FileRow, FileRow.id == DocumentRow.file_id)
+        .where(problem)
+        .order_by(DocumentRow.read_at.desc(), DocumentRow.file_id)
+        .limit(_MAX_LISTED)
+    ).all()
+    for doc, reference, access_url, download_url in rows:
+        kind = _PROBLEMS.get(doc.problem or "", "Lesen")
+        then = (
+            f"nächster Versuch {show(doc.next_attempt_at)}"
+            if doc.next_attempt_at
+            else "kein weiterer Versuch"
+        )
+        print(
+            f"  {reference or doc.paper_id} ({kind}, Versuch {doc.attempts}, {then}): "
+            f"{_one_line(doc.error)}",
+            file=out,
+        )
+        print(f"    {_one_line(access_url or download_url or doc.file_id)}", file=out)
+    if total > len(rows):
+        print(f"  … und {total - len(rows)} weitere", file=out)
+
+
+def _one_line(text: str | None, limit: int = 300) -> str:
+    """One printable line: URLs and reasons come from the feed (no terminal escapes)."""
+    flat = " ".join((text or "ohne Angabe").split())
+    flat = "".join(c if c.isprintable() else "?" for c in flat)
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

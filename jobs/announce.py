@@ -13,7 +13,6 @@ from bot.store.deliveries import enqueue
 from bot.store.schema import DocumentRow, PaperRow
 from bot.store.subscriptions import channels_for
 from bot.store.views import load_anfrage, main_file
-from jobs.documents import MAX_ATTEMPTS
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +26,9 @@ def _document_settled(session: Session, paper: PaperRow, now: datetime) -> bool:
         return True
     doc = session.get(DocumentRow, file.id)
     if doc is not None and doc.version_key == file.version_key:
-        return doc.status != "error" or doc.attempts >= MAX_ATTEMPTS
+        # Read, or tried and quarantined/refused (retried later with backoff): either way the
+        # announcement goes out now, with the feed's data if the document gave nothing.
+        return True
     return now - paper.first_seen_at > DOCUMENT_PATIENCE
 
 

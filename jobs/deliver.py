@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import DeliveryError
-from bot.slack.notifier import Notifier, Posted
+from bot.slack.notifier import MessageGone, Notifier, Posted
 from bot.store.db import transaction
 from bot.store.deliveries import (
+    RATE_LIMITED,
     Claimed,
     claim,
     mark_dropped,
@@ -24,18 +25,22 @@ from bot.store.deliveries import (
     mark_retry,
     mark_sent,
     release_interrupted,
+    still_claimed,
     unclaim,
 )
 from bot.store.follows import DM_KIND
-from bot.store.locks import exclusive
+from bot.store.locks import Section, hold
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(hours=1)
-# A Retry-After up to this long is waited out within the run (per channel, others go on).
+# A Retry-After up to this long is waited out within the run (per channel, others go on); a
+# longer one holds the whole channel until then (see bot/store/deliveries.py, claim).
 MAX_IN_RUN_WAIT = 30.0
 MAX_IN_RUN_RETRIES = 3
-RATE_LIMITED = "rate limited: "
+# How far before a row's creation (in Slack's time) the history look-up searches for its key:
+# covers a local clock stepped or skewed by up to this much against the moment of enqueueing.
+RECONCILE_MARGIN = 3600.0
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ class DeliveryReport:
     parked: int = 0
     reconciled: int = 0
     skipped: int = 0
+    gone: int = 0  # edits of messages that no longer exist: closed, not retried
     errors: list[str] = field(default_factory=list)
 
 
@@ -85,119 +91,178 @@ def deliver_pending(
 ) -> DeliveryReport:
     """Send what is due. Only one process delivers at a time (cron's `poll --once` next to
     `remind --once`, a manual run next to `run`, replicas): the others skip this round."""
-    with exclusive(factory.kw["bind"], "deliver") as mine:
-        if not mine:
+    with hold(factory.kw["bind"], "deliver") as lock:
+        if lock is None:
             log.info("another process is delivering right now; skipping this round")
             return DeliveryReport()
-        return _deliver_all(factory, notifier, render, now, pace_seconds, sleep, max_workers)
+        run = _Run(factory, notifier, render, now, pace_seconds, sleep, lock)
+        return run.all(max_workers)
 
 
-def _deliver_all(
-    factory: sessionmaker[Session],
-    notifier: Notifier,
-    render: Render,
-    now: datetime,
-    pace_seconds: float,
-    sleep: Callable[[float], None],
-    max_workers: int,
-) -> DeliveryReport:
-    # We hold the delivery lock, so a row still `sending` belongs to a run that died.
-    with transaction(factory) as session:
-        interrupted = release_interrupted(session, now)
-    if interrupted:
-        log.warning(
-            "%d deliveries were interrupted while sending; checking Slack first", interrupted
-        )
-    items = claim(factory, now)
-    by_channel: dict[str, list[Claimed]] = defaultdict(list)
-    for item in items:
-        by_channel[item.channel].append(item)
-    report = DeliveryReport()
-    if not by_channel:
-        return report
+@dataclass
+class _Run:
+    factory: sessionmaker[Session]
+    notifier: Notifier
+    render: Render
+    now: datetime
+    pace_seconds: float
+    sleep: Callable[[float], None]
+    lock: Section
+    report: DeliveryReport = field(default_factory=DeliveryReport)
+    started: float = field(default_factory=time.monotonic)
 
-    def run(channel_items: list[Claimed]) -> None:
-        # Oldest rows first, so the history look-up reaches back far enough for all of them.
-        history = HistoryCache(notifier)
-        for i, item in enumerate(channel_items):
-            if i and pace_seconds > 0:
-                sleep(pace_seconds)  # Slack allows about one message per second per channel
-            limited = _deliver_one(factory, notifier, render, item, now, report, history)
+    def all(self, max_workers: int) -> DeliveryReport:
+        # We hold the delivery lock, so a row still `sending` belongs to a run that died (or
+        # lost its lock: it re-checks each row before sending, see `still_claimed`).
+        with transaction(self.factory) as session:
+            interrupted = release_interrupted(session, self.now)
+        if interrupted:
+            log.warning(
+                "%d deliveries were interrupted while sending; checking Slack first", interrupted
+            )
+        by_channel: dict[str, list[Claimed]] = defaultdict(list)
+        for item in claim(self.factory, self.now):
+            by_channel[item.channel].append(item)
+        if by_channel:
+            workers = max(1, min(max_workers, len(by_channel)))
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as pool:
+                list(pool.map(self.channel, by_channel.values()))
+        return self.report
+
+    def channel(self, items: list[Claimed]) -> None:
+        """One channel's rows, oldest first (so one history look-up reaches back for all)."""
+        history = HistoryCache(self.notifier, self.now)
+        regained = self.lock.regained
+        for i, item in enumerate(items):
+            if i and self.pace_seconds > 0:
+                self.sleep(self.pace_seconds)  # Slack allows about one message per second
+            if not self.lock.check():
+                # Another process delivers now; it takes our rows for interrupted and looks for
+                # them in Slack before sending. We must not send anything more.
+                log.info("%s: stopping, the delivery lock is held elsewhere", item.channel)
+                return
+            if self.lock.regained != regained:
+                # Rows claimed under a lost lock: someone may have sent them meanwhile.
+                history, regained = HistoryCache(self.notifier, self.now), self.lock.regained
+            suspect = self.lock.regained > 0
+            limited = self.one(item, history, suspect)
             for _ in range(MAX_IN_RUN_RETRIES):
-                if limited is None or limited.retry_after is None:
+                if limited is None or (limited.retry_after or 0) > MAX_IN_RUN_WAIT:
                     break
                 # Rate limited with a short Retry-After: wait for this channel only, then retry.
-                sleep(limited.retry_after)
-                limited = _deliver_one(factory, notifier, render, item, now, report, history)
+                self.sleep(limited.retry_after or 1.0)
+                limited = self.one(item, history, suspect)
             if limited is not None:
-                # Still limited: give the rest of this channel back untouched for a later run.
-                with transaction(factory) as session:
-                    unclaim(
-                        session,
-                        [c.id for c in channel_items[i + 1 :]],
-                        at=now + timedelta(seconds=limited.retry_after or 60),
-                    )
-                _record_failure(factory, item, limited, now, report)
+                self.hold_channel(item, items[i + 1 :], limited)
                 return
 
-    workers = max(1, min(max_workers, len(by_channel)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as pool:
-        list(pool.map(run, by_channel.values()))
-    return report
+    def hold_channel(self, item: Claimed, rest: list[Claimed], e: DeliveryError) -> None:
+        """Still rate-limited: this row waits out Retry-After (which holds the whole channel,
+        also against later runs) and the rest of the channel goes back untouched."""
+        elapsed = timedelta(seconds=time.monotonic() - self.started)
+        until = self.now + elapsed + timedelta(seconds=e.retry_after or 60)
+        with transaction(self.factory) as session:
+            unclaim(session, [c.id for c in rest], at=until)
+            mark_retry(session, item.id, error=f"{RATE_LIMITED}{e.reason}", at=until)
+        self.report.retried += 1
+        self.report.errors.append(e.reason)
+        log.warning(
+            "channel %s rate limited by Slack: %d deliveries wait %ss (%s)",
+            item.channel,
+            len(rest) + 1,
+            int((until - self.now).total_seconds()),
+            e.reason,
+        )
 
-
-def _deliver_one(
-    factory: sessionmaker[Session],
-    notifier: Notifier,
-    render: Render,
-    item: Claimed,
-    now: datetime,
-    report: DeliveryReport,
-    history: HistoryCache,
-) -> DeliveryError | None:
-    """Send one row. Returns the error when Slack rate-limited it briefly (the caller waits
-    and retries in this run), else None (sent, parked, dropped or rescheduled)."""
-    try:
+    def one(self, item: Claimed, history: HistoryCache, suspect: bool) -> DeliveryError | None:
+        """Send one row. Returns the error when Slack rate-limited it (the caller waits or
+        holds the channel), else None (sent, parked, dropped or rescheduled)."""
+        report = self.report
         try:
-            with factory() as session:
-                rendered = render(session, item)
-        except NotReady as e:
-            with transaction(factory) as session:
-                mark_retry(session, item.id, error=f"not ready: {e}", at=now + NOT_READY_DELAY)
-            report.skipped += 1
-            return None
-        if rendered is None:
-            with transaction(factory) as session:
-                # Outdated by now (meeting cancelled, paper gone): not an error, nothing to send.
-                mark_dropped(session, item.id, reason="outdated before it was sent")
-            report.skipped += 1
-            return None
-        item = direct_message_channel(notifier, item)
-        posted = history.find(item, rendered.thread_ts) if _may_have_posted(item) else None
-        if posted is not None:
-            report.reconciled += 1
-        elif rendered.update_ts:
-            notifier.update(item.channel, rendered.update_ts, rendered.text, rendered.blocks)
-            posted = Posted(channel=item.channel, ts=rendered.update_ts)
-        else:
-            posted = notifier.post(
-                item.channel,
-                rendered.text,
-                rendered.blocks,
-                key=message_key(item),
-                thread_ts=rendered.thread_ts,
-            )
-        with transaction(factory) as session:
-            mark_sent(session, item.id, ts=posted.ts, thread_ts=rendered.thread_ts, now=now)
-        report.sent += 1
-    except DeliveryError as e:
-        if e.retry_after is not None and e.retry_after <= MAX_IN_RUN_WAIT:
-            return e
-        _record_failure(factory, item, e, now, report)
-    except Exception as e:  # noqa: BLE001 - one bad row must not stop its channel
-        log.exception("delivery %s to %s failed unexpectedly", message_key(item), item.channel)
-        _record_failure(factory, item, DeliveryError(f"{type(e).__name__}: {e}"), now, report)
-    return None
+            try:
+                with self.factory() as session:
+                    rendered = self.render(session, item)
+            except NotReady as e:
+                with transaction(self.factory) as session:
+                    mark_retry(
+                        session, item.id, error=f"not ready: {e}", at=self.now + NOT_READY_DELAY
+                    )
+                report.skipped += 1
+                return None
+            if rendered is None:
+                with transaction(self.factory) as session:
+                    # Outdated by now (meeting cancelled, paper gone): nothing to send.
+                    mark_dropped(session, item.id, reason="outdated before it was sent")
+                report.skipped += 1
+                return None
+            item = direct_message_channel(self.notifier, item)
+            check = suspect or _may_have_posted(item)
+            outcome = self.send_fenced(item, rendered, history if check else None)
+            if outcome is None:
+                report.skipped += 1
+                log.info("delivery %s: taken over by another run, not sent", message_key(item))
+            elif outcome:
+                report.reconciled += 1
+                report.sent += 1
+            else:
+                report.sent += 1
+        except MessageGone as e:
+            with transaction(self.factory) as session:
+                mark_dropped(session, item.id, reason=f"message gone: {e.reason}")
+            report.gone += 1
+            log.warning("delivery %s to %s closed: %s", message_key(item), item.channel, e.reason)
+        except DeliveryError as e:
+            if e.retry_after is not None:
+                return e
+            _record_failure(self.factory, item, e, self.now, report)
+        except Exception as e:  # noqa: BLE001 - one bad row must not stop its channel
+            log.exception("delivery %s to %s failed unexpectedly", message_key(item), item.channel)
+            error = DeliveryError(f"{type(e).__name__}: {e}")
+            _record_failure(self.factory, item, error, self.now, report)
+        return None
+
+    def send_fenced(
+        self, item: Claimed, rendered: Rendered, history: HistoryCache | None
+    ) -> bool | None:
+        """Post (or find, or edit) and record the outcome while the row is provably ours.
+
+        Returns None when the row is no longer ours (not sent), True when found in Slack's
+        history (reconciled), False when posted or edited now.
+        """
+        with self.factory() as session:
+            session.begin()
+            try:
+                if not still_claimed(session, item):
+                    session.rollback()
+                    return None
+                if session.get_bind().dialect.name != "postgresql":
+                    # SQLite: the delivery lock is a flock that cannot be lost; holding a write
+                    # transaction over an HTTP call would only block other processes.
+                    session.commit()
+                posted = history.find(item, rendered.thread_ts) if history else None
+                found = posted is not None
+                if posted is None:
+                    posted = self.send(item, rendered)
+                mark_sent(
+                    session, item.id, ts=posted.ts, thread_ts=rendered.thread_ts, now=self.now
+                )
+                session.commit()
+                return found
+            except BaseException:
+                session.rollback()
+                raise
+
+    def send(self, item: Claimed, rendered: Rendered) -> Posted:
+        if rendered.update_ts:
+            self.notifier.update(item.channel, rendered.update_ts, rendered.text, rendered.blocks)
+            return Posted(channel=item.channel, ts=rendered.update_ts)
+        return self.notifier.post(
+            item.channel,
+            rendered.text,
+            rendered.blocks,
+            key=message_key(item),
+            thread_ts=rendered.thread_ts,
+        )
 
 
 def direct_message_channel(notifier: Notifier, item: Claimed) -> Claimed:
@@ -219,16 +284,21 @@ def _may_have_posted(item: Claimed) -> bool:
 class HistoryCache:
     """One history look-up per channel (or thread) and run, however many rows need checking."""
 
-    def __init__(self, notifier: Notifier) -> None:
+    def __init__(self, notifier: Notifier, now: datetime) -> None:
         self.notifier = notifier
-        self.seen: dict[tuple[str, str | None], dict[str, Posted]] = {}
+        self.now = now
+        self.seen: dict[tuple[str, str | None], tuple[float, dict[str, Posted]]] = {}
 
     def find(self, item: Claimed, thread_ts: str | None) -> Posted | None:
+        # The row's age by our clock (a difference: a clock that is off cancels out), applied
+        # to Slack's newest ts, plus a margin for a clock stepped in between.
+        within = max(0.0, (self.now - item.created_at).total_seconds()) + RECONCILE_MARGIN
         where = (item.channel, thread_ts)
-        if where not in self.seen:
-            oldest = item.created_at.timestamp() - 60
-            self.seen[where] = self.notifier.posted_keys(item.channel, oldest, thread_ts=thread_ts)
-        return self.seen[where].get(message_key(item))
+        cached = self.seen.get(where)
+        if cached is None or (thread_ts is None and cached[0] < within):
+            keys = self.notifier.posted_keys(item.channel, within=within, thread_ts=thread_ts)
+            cached = self.seen[where] = (within, keys)
+        return cached[1].get(message_key(item))
 
 
 def _record_failure(

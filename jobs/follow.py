@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.slack import lifecycle_blocks as lb
 from bot.slack import personal_texts as pt
 from bot.slack import texts
-from bot.slack.blocks import MAX_TEXT, Block, clip, context, escape, link, section
+from bot.slack.blocks import MAX_TEXT, Block, context, or_unknown, section
+from bot.slack.escape import Mrkdwn, bold, clip, fill, link, mrkdwn, ours
 from bot.store.calendar import record_meeting_versions
 from bot.store.db import transaction
 from bot.store.deliveries import Claimed, enqueue
@@ -183,10 +184,10 @@ def after_sync(factory: sessionmaker[Session], *, now: datetime, tz: ZoneInfo) -
 
 def _event_line(
     session: Session, paper: PaperRow, payload: dict[str, Any], tz: ZoneInfo
-) -> str | None:
+) -> Mrkdwn | None:
     kind = payload.get("type")
     if kind == "deleted":
-        return texts.EVENT_DELETED if paper.deleted else None
+        return ours(texts.EVENT_DELETED) if paper.deleted else None
     if kind == "answer":
         found = session.get(AnswerLink, paper.id)
         if found is None:
@@ -209,19 +210,18 @@ def _event_line(
 
 
 def dm_message(
-    reference: str | None, subject: str | None, web: str | None, line: str
+    reference: str | None, subject: str | None, web: str | None, line: Mrkdwn
 ) -> tuple[str, list[Block]]:
-    """A direct message about one event. `line` is mrkdwn, already escaped."""
-    ref = reference or texts.UNKNOWN
-    title = pt.DM_TITLE.format(
-        ref=link(web, ref), subject=escape(clip(subject or texts.UNKNOWN, 300))
+    """A direct message about one event. `line` is escaped mrkdwn (lifecycle_blocks)."""
+    ref = or_unknown(mrkdwn(reference))
+    title = fill(
+        pt.DM_TITLE, ref=link(web, ref), subject=clip(or_unknown(mrkdwn(subject)), 300)
     )
     blocks: list[Block] = [
-        section(f"*{title}*\n{line}"),
-        context(pt.DM_FOOTER.format(ref=escape(ref).replace("`", "'"))),
+        section(fill("{title}\n{line}", title=bold(title), line=line)),
+        context(fill(pt.DM_FOOTER, ref=ref)),
     ]
-    fallback = pt.DM_FALLBACK.format(ref=escape(ref), event=line)
-    return clip(fallback, MAX_TEXT), blocks
+    return clip(fill(pt.DM_FALLBACK, ref=ref, event=line), MAX_TEXT), blocks
 
 
 def render_dm(

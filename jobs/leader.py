@@ -16,13 +16,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.pool import NullPool
 
-from bot.store.locks import scoped_key
+from bot.store.locks import KEEPALIVE_ARGS, instance_of, lock_engine, scoped_key
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +28,7 @@ log = logging.getLogger(__name__)
 # installs on one server never share a leader.
 LOCK_NAME = "scheduler"
 
-# libpq: notice a dead peer within ~15 s instead of the kernel's two hours.
-KEEPALIVE_ARGS: dict[str, Any] = {
-    "keepalives": 1,
-    "keepalives_idle": 5,
-    "keepalives_interval": 2,
-    "keepalives_count": 3,
-    "tcp_user_timeout": 15_000,
-    "connect_timeout": 10,
-}
+__all__ = ["KEEPALIVE_ARGS", "LOCK_NAME", "Leader"]
 
 
 class Leader:
@@ -46,6 +36,7 @@ class Leader:
 
     def __init__(self, engine: Engine, *, key: int | None = None) -> None:
         self.key = key
+        self.instance = instance_of(engine)
         self.postgres = engine.dialect.name == "postgresql"
         self._lock = threading.Lock()
         self._conn: Connection | None = None
@@ -53,12 +44,7 @@ class Leader:
         if self.postgres:
             # A pool of one, outside the application's pool: the lock lives as long as this
             # connection, and nothing else may ever borrow (or recycle) it.
-            self._engine = create_engine(
-                engine.url,
-                poolclass=NullPool,
-                connect_args=KEEPALIVE_ARGS,
-                isolation_level="AUTOCOMMIT",
-            )
+            self._engine = lock_engine(engine)
         self.leading = not self.postgres
 
     def is_leader(self) -> bool:
@@ -71,6 +57,8 @@ class Leader:
             self.leading = self._acquire()
             if self.leading and not was_leading:
                 log.info("this replica is now the leader: it runs the scheduled jobs")
+            elif self.leading:
+                log.info("took the leader lock again on a new connection")
             elif was_leading and not self.leading:
                 log.warning("lost the leader lock: another replica runs the scheduled jobs")
             return self.leading
@@ -91,7 +79,7 @@ class Leader:
             if self._conn is None:
                 self._conn = self._engine.connect()
             if self.key is None:
-                self.key = scoped_key(self._conn, LOCK_NAME)
+                self.key = scoped_key(self._conn, LOCK_NAME, self.instance)
             got = self._conn.execute(
                 text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}
             ).scalar()

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.slack import blocks as announce_blocks
 from bot.slack import lifecycle_blocks as lb
 from bot.slack import texts
+from bot.slack.escape import Mrkdwn, ours
 from bot.store.db import transaction
 from bot.store.deliveries import Claimed, enqueue
 from bot.store.lifecycle import (
@@ -300,9 +301,9 @@ def render_event(
     if parent_ts is None or paper is None:
         return None
     kind = item.payload.get("type")
-    line: str | None = None
+    line: Mrkdwn | None = None
     if kind == "deleted":
-        line = texts.EVENT_DELETED if paper.deleted else None
+        line = ours(texts.EVENT_DELETED) if paper.deleted else None
     elif kind == "answer":
         link = session.get(AnswerLink, paper.id)
         if link is not None:
@@ -328,7 +329,7 @@ def render_event(
 
 def _meeting_line(
     kind: object, payload: dict[str, Any], app: Appearance | None, tz: ZoneInfo
-) -> str | None:
+) -> Mrkdwn | None:
     if app is None:
         return None
     if kind == "cancelled":

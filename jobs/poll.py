@@ -7,15 +7,19 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.errors import FeedError
+from bot.config import SourceConfig
+from bot.document.download import download, make_policy
 from bot.feed.client import OParlClient
 from bot.runtime import Runtime
+from bot.store.locks import exclusive
 from bot.store.search import refresh_search_index
 from jobs.announce import route_pending
 from jobs.deliver import DeliveryReport, deliver_pending
-from jobs.documents import read_documents
+from jobs.documents import Fetch, read_documents, sandboxed_reader
 from jobs.follow import after_sync
 from jobs.lifecycle import follow_up
+from jobs.preview import log_held_back, log_no_token
+from jobs.progress import SyncProgress
 from jobs.render import make_renderer
 from jobs.sync import SyncReport, sync_source
 
@@ -28,19 +32,36 @@ class PollReport:
     documents: int = 0
     routed: int = 0
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
+    # Another process was syncing: this one synced nothing (and no source failed).
+    sync_skipped: bool = False
 
 
-def sync_all(rt: Runtime, now: datetime) -> PollReport:
+def sync_all(rt: Runtime, now: datetime, *, route: bool = True) -> PollReport:
+    """Sync every source, read documents, index, route. One process at a time: cron's
+    `poll --once` next to `run` would otherwise store the same objects twice at once (unique
+    constraint errors); the one that finds a sync running leaves it to that one.
+    `route=False` (`poll --dry-run`): store what the feed says, but add no deliveries."""
+    with exclusive(rt.engine, "sync") as mine:
+        if not mine:
+            log.info("another process is syncing right now; skipping the sync this round")
+            return PollReport(sync_skipped=True)
+        return _sync_all(rt, now, route=route)
+
+
+def _sync_all(rt: Runtime, now: datetime, *, route: bool) -> PollReport:
     report = PollReport()
     for source in rt.config.sources:
         client = rt.client_for(source)
+        progress = SyncProgress(source.name)
         result = sync_source(
             client,
             rt.factory,
             source,
             now=now,
             announce_max_age_days=rt.config.slack.announce_max_age_days,
+            progress=progress.page,
         )
+        progress.done()
         report.sources.append(result)
         if result.ok:
             p = result.papers
@@ -50,16 +71,20 @@ def sync_all(rt: Runtime, now: datetime) -> PollReport:
             )
         else:
             log.error("source %s failed: %s", source.name, result.error)
+        log_held_back(rt, source.name, now)
 
-        def fetch(url: str, client: OParlClient = client) -> bytes:
-            data: bytes | None = client.get_bytes(url)
-            if data is None:
-                raise FeedError(f"{url}: empty response")
-            return data
-
-        report.documents += read_documents(rt.factory, source.name, fetch, now=now)
+        report.documents += read_documents(
+            rt.factory,
+            source.name,
+            document_fetcher(rt, source, client),
+            now=now,
+            read=sandboxed_reader(rt.document_limits),
+            seconds=rt.document_limits.poll_seconds,
+        )
     # `/anfrage suche` and the bare-number lookup read this index (issue 4).
     refresh_search_index(rt.factory, now=now)
+    if not route:
+        return report
     report.routed = route_pending(rt.factory, default_channel=rt.config.slack.channel, now=now)
     # Answers, agenda changes, cancellations → thread replies and parent updates (issue 5).
     follow_up(rt.factory, now=now, tz=rt.config.reminders.timezone)
@@ -68,7 +93,23 @@ def sync_all(rt: Runtime, now: datetime) -> PollReport:
     return report
 
 
+def document_fetcher(rt: Runtime, source: SourceConfig, client: OParlClient) -> Fetch:
+    """Documents only from the council (bot/document/download.py), at the source's pace."""
+    policy = make_policy(source.url, source.document_hosts)
+
+    def fetch(url: str) -> bytes:
+        return download(
+            rt.http, url, policy, rt.document_limits, before_request=client.throttle.wait
+        )
+
+    return fetch
+
+
 def deliver(rt: Runtime, now: datetime) -> DeliveryReport:
+    if rt.notifier is None:
+        # No SLACK_BOT_TOKEN: send nothing and mark nothing sent (issue 11).
+        log_no_token(rt, now)
+        return DeliveryReport()
     render = make_renderer(now=now, tz=rt.config.reminders.timezone)
     return deliver_pending(
         rt.factory, rt.notifier, render, now=now, pace_seconds=rt.pace_seconds

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import Any
 
@@ -13,8 +13,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Config
-from bot.errors import DeliveryError
+from bot.errors import BotError
 from bot.runtime import Runtime, build_runtime
+from bot.store.db import StoreError, make_engine, migrate
 from jobs.leader import Leader
 from jobs.poll import poll_once
 from jobs.remind import remind_once
@@ -37,7 +38,9 @@ def _guarded(name: str, job: object, rt: Runtime, leader: Leader | None = None) 
                 return
             job(rt, datetime.now(UTC))  # type: ignore[operator]
     except Exception as e:  # noqa: BLE001 - the scheduler must outlive any single failure
-        log.error("%s failed: %s: %s", name, type(e).__name__, e)
+        # One line: database errors carry the statement and a link on further lines.
+        reason = (str(e).splitlines() or [""])[0]
+        log.error("%s failed: %s: %s", name, type(e).__name__, reason)
 
 
 def make_scheduler(rt: Runtime, leader: Leader | None = None) -> BackgroundScheduler:
@@ -69,10 +72,79 @@ def make_scheduler(rt: Runtime, leader: Leader | None = None) -> BackgroundSched
     return scheduler
 
 
+# Waiting for the database at start: 1 s, doubling, at most this long between tries.
+DB_WAIT_MAX_SECONDS = 30.0
+# Socket Mode refused or unreachable: try again after 1 minute, doubling, at most 15 minutes.
+SOCKET_RETRY_MAX = timedelta(minutes=15)
+
+
+def wait_for_database(config: Config, stop: threading.Event) -> bool:
+    """Until the database answers and is migrated (PostgreSQL not up yet after a reboot, a
+    SQLite file on a volume mounted later). False when stopped while waiting. A bad URL is a
+    ConfigError and ends `run` (exit 2): waiting would not fix it."""
+    delay = 1.0
+    while not stop.is_set():
+        engine = make_engine(config.database_url, instance=config.database_instance)
+        try:
+            migrate(engine)
+            return True
+        except StoreError as e:
+            log.warning("database not reachable yet (%s); trying again in %gs", e, delay)
+        finally:
+            engine.dispose()
+        stop.wait(delay)
+        delay = min(delay * 2, DB_WAIT_MAX_SECONDS)
+    return False
+
+
+class SocketModeKeeper:
+    """Connects Socket Mode and keeps trying when Slack refuses or is unreachable, without
+    ever ending `run`: polling and delivery go on. One log line per distinct failure."""
+
+    def __init__(self, config: Config, rt: Runtime) -> None:
+        self.config = config
+        self.rt = rt
+        self.handler: Any = None
+        self.last_error: str | None = None
+        self.next_try = datetime.min.replace(tzinfo=UTC)
+        self.delay = timedelta(minutes=1)
+        self._lock = threading.Lock()
+
+    def tick(self) -> None:
+        from bot.slack.app import start_socket_mode
+
+        with self._lock:
+            now = datetime.now(UTC)
+            if self.handler is not None or now < self.next_try:
+                return
+            try:
+                self.handler = start_socket_mode(self.config, self.rt.factory)
+            except BotError as e:
+                reason = str(e)
+                if reason != self.last_error:
+                    log.error(
+                        "Socket Mode not connected: %s; /anfrage is not answered until it is "
+                        "(trying again in the background)",
+                        reason,
+                    )
+                else:
+                    log.debug("Socket Mode still not connected: %s", reason)
+                self.last_error = reason
+                self.next_try = now + self.delay
+                self.delay = min(self.delay * 2, SOCKET_RETRY_MAX)
+                return
+            if self.last_error is not None:
+                log.info("Socket Mode connected after: %s", self.last_error)
+            self.last_error = None
+
+    def close(self) -> None:
+        with self._lock:
+            if self.handler is not None:
+                self.handler.close()
+                self.handler = None
+
+
 def run_forever(config: Config) -> int:
-    rt = build_runtime(config)
-    leader = Leader(rt.engine)
-    scheduler = make_scheduler(rt, leader)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -81,30 +153,28 @@ def run_forever(config: Config) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    # Socket Mode: answer /anfrage next to the scheduler when an app token is set. A refused
-    # token ends `run` (ConfigError); an unreachable Slack is retried every minute.
-    sockets: list[Any] = []
-
-    def connect_socket() -> None:
-        from bot.slack.app import start_socket_mode
-
-        if sockets:
-            return
+    rt: Runtime | None = None
+    while rt is None:
+        if not wait_for_database(config, stop):
+            return 0
         try:
-            sockets.append(start_socket_mode(config, rt.factory))
-        except DeliveryError as e:
-            log.error("Socket Mode not connected (%s); trying again in a minute", e)
-
-    if config.slack.app_token:
-        connect_socket()
+            rt = build_runtime(config)
+        except StoreError as e:  # gone again right after answering: keep waiting
+            log.warning("database not reachable yet (%s)", e)
+    leader = Leader(rt.engine)
+    scheduler = make_scheduler(rt, leader)
+    # Socket Mode: answer /anfrage next to the scheduler when an app token is set.
+    socket = SocketModeKeeper(config, rt) if config.slack.app_token else None
+    if socket is not None:
+        socket.tick()
         every_minute = IntervalTrigger(minutes=1, timezone=config.reminders.timezone)
-        scheduler.add_job(connect_socket, every_minute, id="socket")
+        scheduler.add_job(socket.tick, every_minute, id="socket")
     scheduler.start()
     log.info("polling %d source(s) every %g minutes", len(config.sources), config.poll_minutes)
     try:
         stop.wait()
     finally:
-        for socket in sockets:
+        if socket is not None:
             socket.close()
         scheduler.shutdown(wait=True)
         leader.close()

@@ -11,6 +11,7 @@ import contextlib
 import itertools
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -33,6 +34,10 @@ class Fault:
     error: str | None = None
     retry_after: int | None = None
     drop_after_accept: bool = False
+    # How many calls it hits (None: every call until removed from `faults`).
+    times: int | None = 1
+    # Only calls for this channel (None: any channel).
+    channel: str | None = None
 
 
 @dataclass
@@ -46,10 +51,15 @@ class FakeSlack:
     post_delay: float = 0.0
     # What `apps.connections.open` hands out: the ws:// URL of a fake Socket Mode endpoint.
     socket_url: str | None = None
+    # Slack's clock for message `ts` (seconds since the epoch). None: 1700000001, 1700000002, …
+    clock: Callable[[], float] | None = None
+    # Channels the bot has not been invited to (`conversations.info` says is_member: false).
+    not_member: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
+        self._last_ts = 0.0
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -149,9 +159,18 @@ class FakeSlack:
         method = path.rsplit("/", 1)[-1]
         with self._lock:
             self.calls.append(Call(method, args, dict(handler.headers.items())))
-            fault = next((f for f in self.faults if f.method == method), None)
-            if fault:
-                self.faults.remove(fault)
+            fault = next(
+                (
+                    f
+                    for f in self.faults
+                    if f.method == method and f.channel in (None, args.get("channel"))
+                ),
+                None,
+            )
+            if fault and fault.times is not None:
+                fault.times -= 1
+                if fault.times <= 0:
+                    self.faults.remove(fault)
         if fault and fault.drop_after_accept:
             self._accept(method, args)
             handler.close_connection = True
@@ -189,7 +208,7 @@ class FakeSlack:
                     return {"ok": False, "error": "socket_url_not_set"}
                 return {"ok": True, "url": self.socket_url}
             if method == "chat.postMessage":
-                ts = f"{1700000000 + next(self._ts)}.000100"
+                ts = self._next_ts()
                 msg = {
                     "ts": ts,
                     "text": args.get("text"),
@@ -209,9 +228,19 @@ class FakeSlack:
                 msgs = [
                     m
                     for m in self.messages.get(str(args.get("channel")), [])
-                    if not m.get("thread_ts") or m["thread_ts"] == m["ts"]
+                    if (not m.get("thread_ts") or m["thread_ts"] == m["ts"])
+                    and float(m["ts"]) > float(args.get("oldest") or 0)
                 ]
-                return {"ok": True, "messages": list(reversed(msgs)), "has_more": False}
+                return self._page(list(reversed(msgs)), args)
+            if method == "conversations.info":
+                channel = str(args.get("channel"))
+                if not channel.startswith(("C", "G")):
+                    return {"ok": False, "error": "channel_not_found"}
+                member = channel not in self.not_member
+                return {
+                    "ok": True,
+                    "channel": {"id": channel, "name": channel.lower(), "is_member": member},
+                }
             if method == "conversations.open":
                 # One DM channel per user, named after the user (Slack: `D…`).
                 return {"ok": True, "channel": {"id": f"D{args.get('users')}"}}
@@ -224,6 +253,27 @@ class FakeSlack:
                 msgs = [m for m in self.messages.get(str(args.get("channel")), [])]
                 return {"ok": True, "messages": msgs, "has_more": False}
             return {"ok": True}
+
+    def _next_ts(self) -> str:
+        if self.clock is None:
+            return f"{1700000000 + next(self._ts)}.000100"
+        self._last_ts = max(self.clock(), self._last_ts + 0.000001)
+        return f"{self._last_ts:.6f}"
+
+    @staticmethod
+    def _page(msgs: list[dict[str, Any]], args: dict[str, Any]) -> dict[str, Any]:
+        """Slack's paging: `limit` messages, then a cursor to the rest."""
+        start = int(args.get("cursor") or 0)
+        limit = int(args.get("limit") or 100)
+        page = msgs[start : start + limit]
+        more = start + limit < len(msgs)
+        meta = {"next_cursor": str(start + limit) if more else ""}
+        return {"ok": True, "messages": page, "has_more": more, "response_metadata": meta}
+
+    def delete_message(self, channel: str, ts: str) -> None:
+        """Someone deleted a message in Slack."""
+        with self._lock:
+            self.messages[channel] = [m for m in self.messages.get(channel, []) if m["ts"] != ts]
 
     @staticmethod
     def _send(

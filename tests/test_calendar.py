@@ -7,6 +7,7 @@ import http.client
 import io
 import re
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import redirect_stdout
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ from tests.fake_slack import FakeSlack
 from tests.helpers import at, make_config, make_runtime
 from tests.lifecycle.scenario import FIRST_POLL, Scenario, build
 from tests.slack.conftest import CHANNEL, blocks_text, fill_store
-from tests.slack.test_http import Served, _env, start_serve
+from tests.slack.test_http import NOW_ISO, Served, _env
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -146,11 +147,11 @@ def served_with_url(
     sqlite_url: str, feed: FeedServer, slack: FakeSlack, tmp_path: Path
 ) -> Iterator[Served]:
     fill_store(sqlite_url, feed, slack)
-    (tmp_path / "config.toml").write_text(
-        '[http]\npublic_url = "https://anfragebot.example.org/"\n', encoding="utf-8"
-    )
     env = _env(slack, sqlite_url)
-    proc, port = start_serve(env, tmp_path)
+    # `start_serve` writes an empty ./config.toml; ours, with the public URL, goes by --config.
+    config = tmp_path / "public.toml"
+    config.write_text('[http]\npublic_url = "https://anfragebot.example.org/"\n', encoding="utf-8")
+    proc, port = start_serve_with(env, tmp_path, config)
     try:
         yield Served(port, proc, slack, sqlite_url, env)
     finally:
@@ -159,6 +160,38 @@ def served_with_url(
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def start_serve_with(
+    env: dict[str, str], cwd: Path, config: Path
+) -> tuple[subprocess.Popen[str], int]:
+    """`anfragebot --config FILE serve --port 0`, as `tests.slack.test_http.start_serve`."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "--config",
+            str(config),
+            "serve",
+            "--port",
+            "0",
+            "--now",
+            NOW_ISO,
+        ],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line.startswith("listening on"):
+        proc.kill()
+        _, err = proc.communicate(timeout=10)
+        pytest.fail(f"serve did not start: {line!r} {err[-2000:]}")
+    return proc, int(line.rsplit(":", 1)[1].split("/", 1)[0])
 
 
 def get(served: Served, path: str) -> tuple[int, str, bytes]:

@@ -51,7 +51,16 @@ def _has_text(text: str) -> bool:
     return False
 
 
-def _extract_pdfium(data: bytes) -> tuple[list[str], bool]:
+class TooManyPages(DocumentError):
+    """More pages than the caller allows: checked before any page is read."""
+
+
+def _check_pages(count: int, max_pages: int | None) -> None:
+    if max_pages is not None and count > max_pages:
+        raise TooManyPages(f"Das PDF hat {count} Seiten (höchstens {max_pages} werden gelesen).")
+
+
+def _extract_pdfium(data: bytes, max_pages: int | None = None) -> tuple[list[str], bool]:
     """Return (page texts, encrypted) with pypdfium2; raise on failure."""
     import pypdfium2 as pdfium
 
@@ -63,6 +72,7 @@ def _extract_pdfium(data: bytes) -> tuple[list[str], bool]:
             return [], True
         raise
     try:
+        _check_pages(len(pdf), max_pages)
         texts: list[str] = []
         for index in range(len(pdf)):
             page = pdf[index]
@@ -241,7 +251,7 @@ def _layout_text(textpage: object) -> str | None:
     return "\n".join("\t".join(c[0] for c in row) if row else "" for row in rows)
 
 
-def _extract_pypdf(data: bytes) -> tuple[list[str], bool]:
+def _extract_pypdf(data: bytes, max_pages: int | None = None) -> tuple[list[str], bool]:
     """Return (page texts, encrypted) with pypdf; raise on failure."""
     from pypdf import PdfReader
 
@@ -253,20 +263,25 @@ def _extract_pypdf(data: bytes) -> tuple[list[str], bool]:
             ok = False
         if not ok:
             return [], True
+    _check_pages(len(reader.pages), max_pages)
     return [page.extract_text() or "" for page in reader.pages], False
 
 
-def extract_pdf_text(data: bytes) -> ExtractedText:
+def extract_pdf_text(data: bytes, *, max_pages: int | None = None) -> ExtractedText:
     """Extract the text layer of a PDF.
 
-    Raises DocumentError for empty input, non-PDF bytes, encrypted, corrupt or too large PDFs.
+    Raises DocumentError for empty input, non-PDF bytes, encrypted, corrupt or too large PDFs,
+    and for more than `max_pages` pages (None: no limit). MemoryError is not swallowed: the
+    sandbox (bot/document/sandbox.py) reports it as the memory cap.
     """
     _check_input(data)
     pages: list[str] | None = None
     encrypted = False
     first_error: Exception | None = None
     try:
-        pages, encrypted = _extract_pdfium(data)
+        pages, encrypted = _extract_pdfium(data, max_pages)
+    except (TooManyPages, MemoryError):
+        raise
     except Exception as e:  # any pdfium failure falls back to pypdf
         first_error = e
         log.debug("pypdfium2 failed (%s), trying pypdf", e)
@@ -276,7 +291,9 @@ def extract_pdf_text(data: bytes) -> ExtractedText:
         )
     if pages is None:
         try:
-            pages, encrypted = _extract_pypdf(data)
+            pages, encrypted = _extract_pypdf(data, max_pages)
+        except (TooManyPages, MemoryError):
+            raise
         except Exception as e:
             raise DocumentError(
                 f"Das PDF ist beschädigt und kann nicht gelesen werden ({first_error or e})."

@@ -41,9 +41,16 @@ def _is_pdf(data: bytes, mime_type: str | None) -> bool:
 
 
 def read_document(
-    data: bytes | None, feed_text: str | None, mime_type: str | None
+    data: bytes | None,
+    feed_text: str | None,
+    mime_type: str | None,
+    *,
+    max_pages: int | None = None,
 ) -> DocumentResult:
-    """Read a document version. Never raises for bad documents; see ``status``/``error``."""
+    """Read a document version. Never raises for bad documents; see ``status``/``error``.
+
+    MemoryError is the exception: under the sandbox's memory cap it means "too big to read",
+    which the sandbox reports (bot/document/sandbox.py)."""
     try:
         if feed_text and len(feed_text) <= MAX_DOCUMENT_BYTES:
             cleaned = clean_text(feed_text)
@@ -60,7 +67,7 @@ def read_document(
             raw = _decode(data)
             cleaned = clean_text(raw)
             return DocumentResult(cleaned, parse_anfrage(cleaned), STATUS_OK, None, 0)
-        extracted = extract_pdf_text(data)
+        extracted = extract_pdf_text(data, max_pages=max_pages)
         if not extracted.has_text_layer:
             return DocumentResult(
                 None,
@@ -73,6 +80,8 @@ def read_document(
         return DocumentResult(cleaned, parse_anfrage(cleaned), STATUS_OK, None, extracted.pages)
     except DocumentError as e:
         return DocumentResult(None, None, STATUS_ERROR, str(e), 0)
+    except MemoryError:
+        raise
     except Exception as e:  # a parser bug must not stop the poll loop
         log.exception("unexpected error while reading a document")
         return DocumentResult(None, None, STATUS_ERROR, f"Unerwarteter Fehler: {e}", 0)

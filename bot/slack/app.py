@@ -15,7 +15,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackClientError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Config
@@ -50,10 +50,14 @@ def require_credentials(config: Config, *, http_mode: bool) -> None:
 
 class _TokenFromEnvNotice(logging.Filter):
     """Bolt reads SLACK_BOT_TOKEN itself and warns that the client's token wins: it is the
-    same token, passed with our base URL, so the warning only worries operators."""
+    same token, passed with our base URL, so the warning only worries operators. And a refused
+    Socket Mode connection is reported by `start_socket_mode` in one line of its own."""
+
+    QUIET = ("will be unused", "Failed to retrieve WSS URL")
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "will be unused" not in record.getMessage()
+        message = record.getMessage()
+        return not any(q in message for q in self.QUIET)
 
 
 def _bolt_logger() -> logging.Logger:
@@ -164,6 +168,24 @@ def start_socket_mode(config: Config, factory: sessionmaker[Session]) -> Any:
         )
     app = build_app(config, factory, http_mode=False)
     handler = SocketModeHandler(app, config.slack.app_token)
-    handler.connect()  # type: ignore[no-untyped-call]
+    try:
+        handler.connect()  # type: ignore[no-untyped-call]
+    except SlackApiError as e:
+        # `not_allowed`, `invalid_auth`: the app token (or Socket Mode in the app's settings)
+        # is refused. Not fatal for `run`: polling and delivery go on, the caller retries.
+        _close_quietly(handler)
+        error = e.response.get("error") or "unknown_error"
+        raise DeliveryError(f"SLACK_APP_TOKEN: Slack refused Socket Mode ({error})") from None
+    except (SlackClientError, OSError) as e:
+        _close_quietly(handler)
+        raise DeliveryError(f"Socket Mode: Slack not reachable ({redact(str(e))})") from None
     log.info("Socket Mode connected: /anfrage is answered")
     return handler
+
+
+def _close_quietly(handler: Any) -> None:
+    """The handler started threads in its constructor: stop them after a failed connect."""
+    try:
+        handler.close()
+    except Exception as e:  # noqa: BLE001 - nothing to save: it never connected
+        log.debug("closing the unconnected Socket Mode handler: %s", e)

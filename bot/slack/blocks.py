@@ -1,18 +1,33 @@
 """Block Kit formatters. Pure: values in, (fallback text, blocks) out.
 
-Every piece of council text goes through `escape` so no document can ping `@channel` or forge a
-link, and through `clip` so no message breaks Slack's limits.
+Council text reaches a block only through `bot.slack.escape` (see there): the builders below
+take `Mrkdwn` / `PlainText`, never a raw `str`, so mypy refuses unescaped text. `clip` keeps
+every message within Slack's limits without cutting an entity or a link.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain import AnfrageView, SessionInfo
 from bot.slack import texts
+from bot.slack.escape import (
+    Mrkdwn,
+    PlainText,
+    bold,
+    clip,
+    clip_plain,
+    fill,
+    fill_plain,
+    join,
+    link,
+    mrkdwn,
+    ours,
+    plain_text,
+)
 
 Block = dict[str, Any]
 
@@ -20,179 +35,191 @@ MAX_BLOCKS = 50
 MAX_SECTION = 3000
 MAX_HEADER = 150
 MAX_TEXT = 3000
+MAX_FIELD = 2000
 MAX_QUESTIONS_SHOWN = 15
 
-# Zero-width and bidirectional control characters: invisible, and able to disguise text.
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
+# Old names, kept for callers: `escape` is `mrkdwn`, `plain` is `plain_text`.
+escape = mrkdwn
+plain = plain_text
 
 
-def escape(text: str | None) -> str:
-    """Slack mrkdwn escaping of council text: `&`, `<`, `>` plus invisible characters."""
-    if not text:
-        return ""
-    text = _INVISIBLE.sub("", text)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def fmt_date(value: date | None) -> Mrkdwn:
+    return ours(value.strftime("%d.%m.%Y") if value else texts.UNKNOWN)
 
 
-def plain(text: str | None) -> str:
-    """For plain_text fields (headers): no escaping needed, but no invisible characters."""
-    return " ".join(_INVISIBLE.sub("", text or "").split())
+def or_unknown(text: Mrkdwn) -> Mrkdwn:
+    return text or ours(texts.UNKNOWN)
 
 
-def clip(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    # Never cut inside an escape entity such as `&amp;`.
-    amp = cut.rfind("&")
-    if amp != -1 and ";" not in cut[amp:]:
-        cut = cut[:amp]
-    return cut.rstrip() + "…"
-
-
-def link(url: str | None, label: str) -> str:
-    if not url or not url.startswith(("http://", "https://")):
-        return escape(label)
-    safe_url = escape(url).replace("|", "%7C")
-    return f"<{safe_url}|{escape(label)}>"
-
-
-def fmt_date(value: date | None) -> str:
-    return value.strftime("%d.%m.%Y") if value else texts.UNKNOWN
-
-
-def fmt_session(s: SessionInfo, tz: ZoneInfo) -> str:
-    parts = [f"*{escape(s.committee) or texts.UNKNOWN}*"]
+def fmt_session(s: SessionInfo, tz: ZoneInfo) -> Mrkdwn:
+    parts = [bold(or_unknown(mrkdwn(s.committee)))]
     if s.role:
-        parts.append(escape(s.role))
+        parts.append(mrkdwn(s.role))
     if s.start:
         local = s.start.astimezone(tz)
         if local.hour or local.minute:
-            when = texts.SESSION_ON_TIME.format(
-                date=local.strftime("%d.%m.%Y"), time=local.strftime("%H:%M")
+            when = ours(
+                texts.SESSION_ON_TIME.format(
+                    date=local.strftime("%d.%m.%Y"), time=local.strftime("%H:%M")
+                )
             )
         else:
-            when = texts.SESSION_ON.format(date=local.strftime("%d.%m.%Y"))
+            when = ours(texts.SESSION_ON.format(date=local.strftime("%d.%m.%Y")))
         parts.append(when)
     elif s.session_date:
-        parts.append(texts.SESSION_ON.format(date=fmt_date(s.session_date)))
+        parts.append(fill(texts.SESSION_ON, date=fmt_date(s.session_date)))
     if s.agenda_number:
-        parts.append(texts.SESSION_TOP.format(top=escape(s.agenda_number)))
+        parts.append(fill(texts.SESSION_TOP, top=mrkdwn(s.agenda_number)))
     if s.cancelled:
-        parts.append(texts.SESSION_CANCELLED)
+        parts.append(ours(texts.SESSION_CANCELLED))
     if s.result:
-        parts.append(f"Ergebnis: {escape(s.result)}")
-    return " · ".join(parts)
+        parts.append(fill("Ergebnis: {result}", result=mrkdwn(s.result)))
+    return join(" · ", parts)
 
 
-def status_text(view: AnfrageView, now: datetime, tz: ZoneInfo) -> str:
+def status_text(view: AnfrageView, now: datetime, tz: ZoneInfo) -> Mrkdwn:
     if view.deleted:
-        return texts.STATUS_DELETED
+        return ours(texts.STATUS_DELETED)
     if view.answered_on:
-        return texts.STATUS_ANSWERED.format(date=fmt_date(view.answered_on))
+        return fill(texts.STATUS_ANSWERED, date=fmt_date(view.answered_on))
     upcoming = sorted(
         s.start for s in view.sessions if s.start and s.start >= now and not s.cancelled
     )
     if upcoming:
-        return texts.STATUS_ON_AGENDA.format(date=upcoming[0].astimezone(tz).strftime("%d.%m.%Y"))
+        return ours(
+            texts.STATUS_ON_AGENDA.format(date=upcoming[0].astimezone(tz).strftime("%d.%m.%Y"))
+        )
     if any(s.result for s in view.sessions):
-        return texts.STATUS_DONE
-    return texts.STATUS_FILED
+        return ours(texts.STATUS_DONE)
+    return ours(texts.STATUS_FILED)
 
 
-def header(text: str) -> Block:
-    content = clip(plain(text) or "…", MAX_HEADER)
-    return {"type": "header", "text": {"type": "plain_text", "text": content}}
+# -- the only builders of text objects ----------------------------------------------------------
 
 
-def context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, MAX_SECTION)}]}
+def plain_object(text: PlainText, limit: int = MAX_HEADER) -> dict[str, str]:
+    return {"type": "plain_text", "text": clip_plain(text or PlainText("…"), limit)}
 
 
-def section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_SECTION)}}
+def mrkdwn_object(text: Mrkdwn, limit: int = MAX_SECTION) -> dict[str, str]:
+    return {"type": "mrkdwn", "text": clip(text, limit)}
 
 
-def question_lines(view: AnfrageView, limit: int = MAX_QUESTIONS_SHOWN) -> list[str]:
-    lines = []
+def header(text: PlainText) -> Block:
+    return {"type": "header", "text": plain_object(text, MAX_HEADER)}
+
+
+def context(text: Mrkdwn) -> Block:
+    return {"type": "context", "elements": [mrkdwn_object(text)]}
+
+
+def section(text: Mrkdwn) -> Block:
+    return {"type": "section", "text": mrkdwn_object(text)}
+
+
+def fields(items: Sequence[Mrkdwn]) -> Block:
+    return {"type": "section", "fields": [mrkdwn_object(f, MAX_FIELD) for f in items]}
+
+
+def button(label: PlainText, action_id: str, value: str) -> Block:
+    """An actions block with one button. `value` is an id we made, returned to us by Slack."""
+    return {
+        "type": "actions",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "text": plain_object(label, 75),
+                "value": value[:2000],
+            }
+        ],
+    }
+
+
+def question_lines(view: AnfrageView, limit: int = MAX_QUESTIONS_SHOWN) -> list[Mrkdwn]:
+    lines: list[Mrkdwn] = []
     for number, text, items in view.questions[:limit]:
-        head = f"*{escape(number)}.* " if number else "• "
-        lines.append(head + escape(text))
-        lines.extend(f"    – {escape(i)}" for i in items)
+        head = ours(f"*{mrkdwn(number)}.* ") if number else ours("• ")
+        lines.append(Mrkdwn(head + mrkdwn(text)))
+        lines.extend(fill("    – {item}", item=mrkdwn(i)) for i in items)
     return lines
 
 
-def pack(lines: list[str], limit: int = MAX_SECTION) -> list[str]:
+def pack(lines: Sequence[Mrkdwn], limit: int = MAX_SECTION) -> list[Mrkdwn]:
     """Group lines into section texts of at most `limit` characters (long lines clipped)."""
-    chunks: list[str] = []
-    current = ""
+    chunks: list[Mrkdwn] = []
+    current = Mrkdwn("")
     for line in lines:
         line = clip(line, limit)
         if current and len(current) + 1 + len(line) > limit:
             chunks.append(current)
             current = line
         else:
-            current = f"{current}\n{line}" if current else line
+            current = Mrkdwn(f"{current}\n{line}") if current else line
     if current:
         chunks.append(current)
     return chunks
 
 
-def summary_blocks(view: AnfrageView, title: str, *, now: datetime, tz: ZoneInfo) -> list[Block]:
+def summary_blocks(
+    view: AnfrageView, title: PlainText, *, now: datetime, tz: ZoneInfo
+) -> list[Block]:
     """Header, subject and the four facts: the top of every message about one Anfrage."""
     faction = ", ".join(view.factions)
     return [
         header(title),
-        section(f"*{escape(view.subject) or texts.UNKNOWN}*"),
-        {
-            "type": "section",
-            "fields": [
-                {"type": "mrkdwn", "text": clip(f"*{label}*\n{value}", 2000)}
+        section(bold(or_unknown(mrkdwn(view.subject)))),
+        fields(
+            [
+                fill("*{label}*\n{value}", label=ours(label), value=value)
                 for label, value in (
-                    (texts.LABEL_FACTION, escape(faction) or texts.UNKNOWN),
+                    (texts.LABEL_FACTION, or_unknown(mrkdwn(faction))),
                     (texts.LABEL_DATE, fmt_date(view.date)),
-                    (texts.LABEL_TYPE, escape(view.paper_type) or texts.UNKNOWN),
+                    (texts.LABEL_TYPE, or_unknown(mrkdwn(view.paper_type))),
                     (texts.LABEL_STATUS, status_text(view, now, tz)),
                 )
-            ],
-        },
+            ]
+        ),
     ]
 
 
 def announcement(view: AnfrageView, *, now: datetime, tz: ZoneInfo) -> tuple[str, list[Block]]:
-    ref = plain(view.reference)
+    ref = plain_text(view.reference)
     faction = ", ".join(view.factions)
-    title = texts.NEW_ANFRAGE.format(ref=ref) if ref else texts.NEW_ANFRAGE_NOREF
+    title = fill_plain(texts.NEW_ANFRAGE, ref=ref) if ref else PlainText(texts.NEW_ANFRAGE_NOREF)
     blocks = summary_blocks(view, title, now=now, tz=tz)
     if view.questions:
-        lines = [f"*{texts.LABEL_QUESTIONS}*"] + question_lines(view)
+        lines = [bold(ours(texts.LABEL_QUESTIONS)), *question_lines(view)]
         hidden = len(view.questions) - MAX_QUESTIONS_SHOWN
         if hidden > 0:
             more = (
-                texts.MORE_QUESTIONS_LINK.format(
-                    n=hidden, link=link(view.document_url, texts.LINK_READ_MORE)
+                fill(
+                    texts.MORE_QUESTIONS_LINK,
+                    n=hidden,
+                    link=link(view.document_url, ours(texts.LINK_READ_MORE)),
                 )
                 if view.document_url
-                else texts.MORE_QUESTIONS.format(n=hidden)
+                else fill(texts.MORE_QUESTIONS, n=hidden)
             )
             lines.append(more)
         blocks.extend(section(chunk) for chunk in pack(lines)[:10])
     elif view.document_note:
-        blocks.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": view.document_note}]}
-        )
+        blocks.append(context(mrkdwn(view.document_note)))
     if view.sessions:
-        lines = [f"*{texts.LABEL_CONSULTATION}*"] + [fmt_session(s, tz) for s in view.sessions[:10]]
+        lines = [bold(ours(texts.LABEL_CONSULTATION))]
+        lines += [fmt_session(s, tz) for s in view.sessions[:10]]
         blocks.extend(section(chunk) for chunk in pack(lines)[:3])
-    links = [link(view.web, texts.LINK_RIS), link(view.document_url, texts.LINK_DOCUMENT)]
-    links = [lk for lk, url in zip(links, (view.web, view.document_url), strict=True) if url]
+    links = [
+        link(url, ours(label))
+        for url, label in ((view.web, texts.LINK_RIS), (view.document_url, texts.LINK_DOCUMENT))
+        if url
+    ]
     if links:
-        blocks.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(links)}]}
-        )
-    fallback = texts.FALLBACK_ANNOUNCE.format(
-        ref=escape(ref),
-        faction=f" ({escape(faction)})" if faction else "",
-        subject=escape(view.subject) or texts.UNKNOWN,
+        blocks.append(context(join(" · ", links)))
+    fallback = fill(
+        texts.FALLBACK_ANNOUNCE,
+        ref=mrkdwn(" ".join((view.reference or "").split())),
+        faction=fill(" ({faction})", faction=mrkdwn(faction)) if faction else ours(""),
+        subject=or_unknown(mrkdwn(view.subject)),
     )
     return clip(fallback, MAX_TEXT), blocks[:MAX_BLOCKS]

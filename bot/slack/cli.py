@@ -33,7 +33,14 @@ def run_serve(
             app = build_app(config, factory, http_mode=True, clock=lambda: fixed)
         else:
             app = build_app(config, factory, http_mode=True)
-        return serve(app, host, port, out, calendar=calendar_source(config, factory, now))
+        return serve(
+            app,
+            host,
+            port,
+            out,
+            signing_secret=config.slack.signing_secret,
+            calendar=calendar_source(config, factory, now),
+        )
     finally:
         engine.dispose()
 

@@ -3,6 +3,8 @@ announcement strings, so the two can change independently)."""
 
 from __future__ import annotations
 
+from bot.slack.escape import ours
+
 HELP_TITLE = "So funktioniert /anfrage"
 HELP = """*Eine Drucksache nachschlagen*
 `/anfrage 14/1923` (auch `14 / 1923`, `141923` oder nur `1923` in der aktuellen Wahlperiode)
@@ -34,10 +36,10 @@ DETAIL_HEADER = "Drucksache {ref}"
 DETAIL_HEADER_NOREF = "Drucksache ohne Nummer"
 DETAIL_FALLBACK = "Drucksache {ref}: {subject}"
 MORE_QUESTIONS = "… und {n} weitere Fragen: siehe Dokument"
-MORE_QUESTIONS_LINK = "… und {n} weitere Fragen: <{url}|im Dokument lesen>"
-ANSWER_LINK = "Antwort: <{url}|im Ratsinformationssystem>"
+MORE_QUESTIONS_LINK = "… und {n} weitere Fragen: {link}"
+LINK_READ_MORE = "im Dokument lesen"
 SHARE_BUTTON = "Im Kanal teilen"
-SHARED_BY = "Geteilt von <@{user}>"
+SHARED_BY = "Geteilt von {user}"
 SHARE_GONE = "Diese Drucksache gibt es nicht mehr im Bestand."
 
 MANY_FOUND = "Zu `{query}` passen mehrere Drucksachen:"
@@ -90,4 +92,5 @@ ABO_EMPTY_VALUE = 'Bei `{key}:` fehlt der Wert, z. B. `{key}:"Die Linke"`.'
 ABO_VALUE_TOO_LONG = "Der Wert bei `{key}:` ist zu lang (höchstens {max} Zeichen)."
 ABO_TOO_MANY = "Höchstens {max} Angaben pro Abo."
 
-ERROR = "Das hat nicht geklappt, bitte später noch einmal versuchen."
+# Shown as it is (app.py puts it in a section): declared as our own mrkdwn.
+ERROR = ours("Das hat nicht geklappt, bitte später noch einmal versuchen.")

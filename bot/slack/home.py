@@ -8,6 +8,7 @@ with a "… und N weitere" line.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -18,8 +19,16 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.slack import personal_texts as pt
-from bot.slack import texts
-from bot.slack.blocks import Block, clip, context, escape, fmt_date, header, link, pack, section
+from bot.slack.blocks import Block, context, fmt_date, header, or_unknown, pack, section
+from bot.slack.escape import (
+    Mrkdwn,
+    clip,
+    fill,
+    link,
+    mrkdwn,
+    ours,
+    ours_plain,
+)
 from bot.slack.parse import format_conditions
 from bot.store.home import HomeData, OpenItem, load_home
 from bot.store.lookup import UpcomingSession
@@ -31,10 +40,10 @@ ITEMS_PER_SESSION = 10
 WEEKDAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 
 
-def _days(n: int) -> str:
+def _days(n: int) -> Mrkdwn:
     if n <= 0:
-        return pt.DAYS_ZERO
-    return pt.DAYS_ONE if n == 1 else pt.DAYS.format(n=n)
+        return ours(pt.DAYS_ZERO)
+    return ours(pt.DAYS_ONE) if n == 1 else fill(pt.DAYS, n=n)
 
 
 def order_open(items: Sequence[OpenItem], today: date) -> list[OpenItem]:
@@ -47,100 +56,128 @@ def order_open(items: Sequence[OpenItem], today: date) -> list[OpenItem]:
     return sorted(items, key=key)
 
 
-def open_line(item: OpenItem, today: date) -> str:
+def open_line(item: OpenItem, today: date) -> Mrkdwn:
     if item.deadline is not None and item.deadline < today:
-        age = pt.HOME_OPEN_OVERDUE.format(days=_days((today - item.deadline).days))
+        age = fill(pt.HOME_OPEN_OVERDUE, days=_days((today - item.deadline).days))
     elif item.deadline is not None:
-        age = pt.HOME_OPEN_DUE.format(date=fmt_date(item.deadline))
+        age = fill(pt.HOME_OPEN_DUE, date=fmt_date(item.deadline))
     else:
-        age = pt.HOME_OPEN_AGE.format(
-            date=fmt_date(item.since), days=_days((today - item.since).days)
+        age = fill(
+            pt.HOME_OPEN_AGE, date=fmt_date(item.since), days=_days((today - item.since).days)
         )
-    return pt.HOME_OPEN_LINE.format(
-        ref=escape(item.paper.reference) or texts.UNKNOWN,
+    return fill(
+        pt.HOME_OPEN_LINE,
+        ref=or_unknown(mrkdwn(item.paper.reference)),
         age=age,
-        subject=link(item.paper.web, clip(item.paper.subject or texts.UNKNOWN, 200)),
+        subject=link(item.paper.web, clip(or_unknown(mrkdwn(item.paper.subject)), 200)),
     )
 
 
-def _when(start: datetime, tz: ZoneInfo) -> str:
+def _when(start: datetime, tz: ZoneInfo) -> Mrkdwn:
     local = start.astimezone(tz)
     when = f"{WEEKDAYS[local.weekday()]} {local:%d.%m.%Y}"
     if local.hour or local.minute:
         when += f" {local:%H:%M} Uhr"
-    return when
+    return ours(when)
 
 
-def session_lines(s: UpcomingSession, tz: ZoneInfo) -> list[str]:
-    label = s.committee or s.name or texts.UNKNOWN
-    lines = [pt.HOME_SESSION_LINE.format(when=_when(s.start, tz), committee=link(s.web, label))]
+def session_lines(s: UpcomingSession, tz: ZoneInfo) -> list[Mrkdwn]:
+    label = or_unknown(mrkdwn(s.committee or s.name))
+    lines = [fill(pt.HOME_SESSION_LINE, when=_when(s.start, tz), committee=link(s.web, label))]
     for paper, top in s.anfragen[:ITEMS_PER_SESSION]:
         lines.append(
-            pt.HOME_SESSION_ITEM.format(
-                top=f"TOP {escape(top)}: " if top else "",
-                ref=link(paper.web, paper.reference or texts.UNKNOWN),
-                subject=escape(clip(paper.subject or texts.UNKNOWN, 200)),
+            fill(
+                pt.HOME_SESSION_ITEM,
+                top=fill("TOP {top}: ", top=mrkdwn(top)) if top else ours(""),
+                ref=link(paper.web, or_unknown(mrkdwn(paper.reference))),
+                subject=clip(or_unknown(mrkdwn(paper.subject)), 200),
             )
         )
     hidden = len(s.anfragen) - ITEMS_PER_SESSION
     if hidden > 0:
-        lines.append(pt.HOME_MORE.format(n=hidden))
+        lines.append(fill(pt.HOME_MORE, n=hidden))
     return lines
 
 
-def _abo_lines(data: HomeData) -> list[str]:
+def _abo_lines(data: HomeData) -> list[Mrkdwn]:
     lines = []
     if data.default_channel:
-        lines.append(pt.HOME_ABO_DEFAULT.format(channel=escape(data.default_channel)))
+        lines.append(fill(pt.HOME_ABO_DEFAULT, channel=channel_mention(data.default_channel)))
     for s in data.abos:
-        text = escape(format_conditions(list(s.conditions))).replace("`", "'")
-        conditions = f"`{text}`" if s.conditions else pt.HOME_ABO_ALL
+        conditions = (
+            fill("`{text}`", text=mrkdwn(format_conditions(list(s.conditions))))
+            if s.conditions
+            else ours(pt.HOME_ABO_ALL)
+        )
         lines.append(
-            pt.HOME_ABO_LINE.format(channel=escape(s.channel), id=s.id, conditions=conditions)
+            fill(
+                pt.HOME_ABO_LINE,
+                channel=channel_mention(s.channel),
+                id=s.id,
+                conditions=conditions,
+            )
         )
     if data.abos_total > len(data.abos):
-        lines.append(pt.HOME_MORE.format(n=data.abos_total - len(data.abos)))
+        lines.append(fill(pt.HOME_MORE, n=data.abos_total - len(data.abos)))
     return lines
+
+
+_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{1,20}")
+
+
+def channel_mention(channel: str) -> Mrkdwn:
+    """`<#C…>` for a real channel id (stored by us from Slack); anything else escaped."""
+    if _CHANNEL_ID.fullmatch(channel):
+        return ours(f"<#{channel}>")
+    return mrkdwn(channel)
+
+
+def _section_of(title: str) -> list[Block]:
+    return [{"type": "divider"}, header(ours_plain(title))]
 
 
 def home_view(data: HomeData, *, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
     from bot.slack.commands import followed_line  # the same line as `/anfrage gefolgt`
 
     today = now.astimezone(tz).date()
+    stamp = ours(now.astimezone(tz).strftime("%d.%m.%Y %H:%M"))
     blocks: list[Block] = [
-        header(pt.HOME_TITLE),
-        context(pt.HOME_UPDATED.format(when=now.astimezone(tz).strftime("%d.%m.%Y %H:%M"))),
+        header(ours_plain(pt.HOME_TITLE)),
+        context(fill(pt.HOME_UPDATED, when=stamp)),
     ]
     # Our open Anfragen.
-    blocks += [{"type": "divider"}, header(pt.HOME_OPEN.format(n=data.open_total))]
+    blocks += _section_of(pt.HOME_OPEN.format(n=data.open_total))
     if data.open_items:
         lines = [open_line(i, today) for i in order_open(data.open_items, today)]
         if data.open_total > len(data.open_items):
-            lines.append(pt.HOME_MORE.format(n=data.open_total - len(data.open_items)))
-        blocks.append(context(pt.HOME_OPEN_SCOPE))
+            lines.append(fill(pt.HOME_MORE, n=data.open_total - len(data.open_items)))
+        blocks.append(context(ours(pt.HOME_OPEN_SCOPE)))
         blocks += [section(c) for c in pack(lines)]
     else:
-        blocks.append(section(pt.HOME_OPEN_NONE))
+        blocks.append(section(ours(pt.HOME_OPEN_NONE)))
     # The next sessions with Anfragen on their agenda.
-    blocks += [{"type": "divider"}, header(pt.HOME_SESSIONS)]
+    blocks += _section_of(pt.HOME_SESSIONS)
     if data.sessions:
         for s in data.sessions:
             blocks += [section(c) for c in pack(session_lines(s, tz))]
     else:
-        blocks.append(section(pt.HOME_SESSIONS_NONE))
+        blocks.append(section(ours(pt.HOME_SESSIONS_NONE)))
     # What this user follows.
-    blocks += [{"type": "divider"}, header(pt.HOME_FOLLOWS)]
+    blocks += _section_of(pt.HOME_FOLLOWS)
     if data.follows:
-        lines = [followed_line(f) for f in data.follows]
+        follow_lines = [followed_line(f) for f in data.follows]
         if data.follows_total > len(data.follows):
-            lines.append(pt.HOME_MORE.format(n=data.follows_total - len(data.follows)))
-        blocks += [section(c) for c in pack(lines)]
+            follow_lines.append(fill(pt.HOME_MORE, n=data.follows_total - len(data.follows)))
+        blocks += [section(c) for c in pack(follow_lines)]
     else:
-        blocks.append(section(pt.HOME_FOLLOWS_NONE))
+        blocks.append(section(ours(pt.HOME_FOLLOWS_NONE)))
     # The channels' abos.
-    blocks += [{"type": "divider"}, header(pt.HOME_ABOS)]
+    blocks += _section_of(pt.HOME_ABOS)
     abo_lines = _abo_lines(data)
-    blocks += [section(c) for c in pack(abo_lines)] if abo_lines else [section(pt.HOME_ABOS_NONE)]
+    if abo_lines:
+        blocks += [section(c) for c in pack(abo_lines)]
+    else:
+        blocks.append(section(ours(pt.HOME_ABOS_NONE)))
     return {"type": "home", "blocks": fit(blocks)}
 
 
@@ -149,11 +186,14 @@ def fit(blocks: list[Block], limit: int = MAX_VIEW_BLOCKS) -> list[Block]:
     if len(blocks) <= limit:
         return blocks
     hidden = len(blocks) - (limit - 1)
-    return blocks[: limit - 1] + [context(pt.HOME_MORE.format(n=hidden))]
+    return blocks[: limit - 1] + [context(fill(pt.HOME_MORE, n=hidden))]
 
 
 def error_view() -> dict[str, Any]:
-    return {"type": "home", "blocks": [header(pt.HOME_TITLE), section(pt.HOME_ERROR)]}
+    return {
+        "type": "home",
+        "blocks": [header(ours_plain(pt.HOME_TITLE)), section(ours(pt.HOME_ERROR))],
+    }
 
 
 def build_home(

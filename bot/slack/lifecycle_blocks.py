@@ -13,15 +13,25 @@ from bot.slack.blocks import (
     MAX_BLOCKS,
     MAX_TEXT,
     Block,
-    clip,
-    escape,
-    link,
+    context,
+    header,
+    or_unknown,
     pack,
-    plain,
     section,
 )
-from bot.slack.blocks import (
-    header as blocks_header,
+from bot.slack.escape import (
+    Mrkdwn,
+    PlainText,
+    bold,
+    clip,
+    fill,
+    fill_plain,
+    join,
+    link,
+    mrkdwn,
+    ours,
+    plain_text,
+    safe_url,
 )
 
 
@@ -35,26 +45,27 @@ class AgendaEntry:
     web: str | None
 
 
-def when(start: datetime, tz: ZoneInfo, *, weekday: bool = True) -> str:
+def when(start: datetime, tz: ZoneInfo, *, weekday: bool = True) -> Mrkdwn:
+    """Date and time in our words: no council text in here."""
     local = start.astimezone(tz)
     day = local.strftime("%d.%m.%Y")
     name = texts.WEEKDAYS[local.weekday()]
     if local.hour or local.minute:
         template = texts.REMINDER_WHEN if weekday else texts.SESSION_ON_TIME
-        return template.format(weekday=name, date=day, time=local.strftime("%H:%M"))
+        return ours(template.format(weekday=name, date=day, time=local.strftime("%H:%M")))
     template = texts.REMINDER_WHEN_DAY if weekday else texts.SESSION_ON
-    return template.format(weekday=name, date=day)
+    return ours(template.format(weekday=name, date=day))
 
 
 def session_line(
     committee: str | None, start: datetime | None, top: str | None, tz: ZoneInfo
-) -> str:
-    parts = [f"*{escape(committee) or texts.UNKNOWN}*"]
+) -> Mrkdwn:
+    parts = [bold(or_unknown(mrkdwn(committee)))]
     if start:
         parts.append(when(start, tz))
     if top:
-        parts.append(texts.SESSION_TOP.format(top=escape(top)))
-    return " · ".join(parts)
+        parts.append(fill(texts.SESSION_TOP, top=mrkdwn(top)))
+    return join(" · ", parts)
 
 
 def reminder(
@@ -66,67 +77,64 @@ def reminder(
     entries: Sequence[AgendaEntry],
     tz: ZoneInfo,
 ) -> tuple[str, list[Block]]:
-    header = texts.REMINDER_HEADER.format(committee=plain(committee) or texts.UNKNOWN)
+    title = fill_plain(texts.REMINDER_HEADER, committee=plain_text(committee) or _unknown_plain())
     head = [when(start, tz)]
     if location:
-        head.append(texts.REMINDER_WHERE.format(location=escape(location)))
-    lines = [f"*{texts.REMINDER_ANFRAGEN}*"]
+        head.append(fill(texts.REMINDER_WHERE, location=mrkdwn(location)))
+    lines = [bold(ours(texts.REMINDER_ANFRAGEN))]
     for e in entries:
-        top = texts.REMINDER_TOP.format(top=escape(e.top)) if e.top else "• "
-        ref = link(e.web, e.reference or texts.UNKNOWN)
-        lines.append(texts.REMINDER_ITEM.format(top=top, ref=ref, subject=escape(e.subject)))
-    blocks: list[Block] = [
-        blocks_header(header),
-        section("\n".join(head)),
-    ]
+        top = fill(texts.REMINDER_TOP, top=mrkdwn(e.top)) if e.top else ours("• ")
+        ref = link(e.web, or_unknown(mrkdwn(e.reference)))
+        lines.append(fill(texts.REMINDER_ITEM, top=top, ref=ref, subject=mrkdwn(e.subject)))
+    blocks: list[Block] = [header(title), section(join("\n", head))]
     blocks += [section(chunk) for chunk in pack(lines)[: MAX_BLOCKS - 3]]
-    if meeting_web and meeting_web.startswith(("http://", "https://")):
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [{"type": "mrkdwn", "text": link(meeting_web, texts.LINK_RIS)}],
-            }
-        )
-    fallback = texts.REMINDER_FALLBACK.format(
-        committee=escape(committee) or texts.UNKNOWN,
-        date=start.astimezone(tz).strftime("%d.%m.%Y"),
+    if safe_url(meeting_web):
+        blocks.append(context(link(meeting_web, ours(texts.LINK_RIS))))
+    fallback = fill(
+        texts.REMINDER_FALLBACK,
+        committee=or_unknown(mrkdwn(committee)),
+        date=ours(start.astimezone(tz).strftime("%d.%m.%Y")),
         n=len(entries),
     )
     return clip(fallback, MAX_TEXT), blocks[:MAX_BLOCKS]
 
 
-def thread_reply(reference: str | None, line: str) -> tuple[str, list[Block]]:
-    """One lifecycle event as a reply under the announcement. `line` is mrkdwn, escaped."""
-    fallback = texts.EVENT_FALLBACK.format(ref=escape(reference) or texts.UNKNOWN, event=line)
+def _unknown_plain() -> PlainText:
+    return PlainText(texts.UNKNOWN)
+
+
+def thread_reply(reference: str | None, line: Mrkdwn) -> tuple[str, list[Block]]:
+    """One lifecycle event as a reply under the announcement. `line` is escaped mrkdwn."""
+    fallback = fill(texts.EVENT_FALLBACK, ref=or_unknown(mrkdwn(reference)), event=line)
     return clip(fallback, MAX_TEXT), [section(line)]
 
 
 def agenda_line(
     committee: str | None, start: datetime | None, top: str | None, tz: ZoneInfo, *, moved: bool
-) -> str:
+) -> Mrkdwn:
     template = texts.EVENT_MOVED if moved else texts.EVENT_AGENDA
-    return template.format(session=session_line(committee, start, top, tz))
+    return fill(template, session=session_line(committee, start, top, tz))
 
 
 def cancelled_line(
     committee: str | None, start: datetime | None, tz: ZoneInfo, *, deleted: bool
-) -> str:
+) -> Mrkdwn:
     template = texts.EVENT_MEETING_DELETED if deleted else texts.EVENT_CANCELLED
-    day = start.astimezone(tz).strftime("%d.%m.%Y") if start else texts.UNKNOWN
-    return template.format(committee=f"*{escape(committee) or texts.UNKNOWN}*", date=day)
+    day = ours(start.astimezone(tz).strftime("%d.%m.%Y") if start else texts.UNKNOWN)
+    return fill(template, committee=bold(or_unknown(mrkdwn(committee))), date=day)
 
 
 def result_line(
     committee: str | None, start: datetime | None, top: str | None, result: str, tz: ZoneInfo
-) -> str:
-    return texts.EVENT_RESULT.format(
-        session=session_line(committee, start, top, tz), result=escape(result)
+) -> Mrkdwn:
+    return fill(
+        texts.EVENT_RESULT, session=session_line(committee, start, top, tz), result=mrkdwn(result)
     )
 
 
 def answered_line(
     *, answered_on: date | None, filed_on: date | None, url: str | None, answer_ref: str | None
-) -> str:
+) -> Mrkdwn:
     days = ""
     if answered_on and filed_on:
         n = (answered_on - filed_on).days
@@ -135,13 +143,14 @@ def answered_line(
         elif n >= 0:
             days = texts.EVENT_ANSWERED_DAYS.format(n=n)
     label = (
-        texts.EVENT_ANSWER_LABEL.format(ref=answer_ref)
+        fill(texts.EVENT_ANSWER_LABEL, ref=mrkdwn(answer_ref))
         if answer_ref
-        else texts.EVENT_ANSWER_LABEL_NOREF
+        else ours(texts.EVENT_ANSWER_LABEL_NOREF)
     )
-    return texts.EVENT_ANSWERED.format(
-        date=answered_on.strftime("%d.%m.%Y") if answered_on else texts.UNKNOWN,
-        days=days,
+    return fill(
+        texts.EVENT_ANSWERED,
+        date=ours(answered_on.strftime("%d.%m.%Y") if answered_on else texts.UNKNOWN),
+        days=ours(days),
         link=link(url, label),
     )
 
@@ -156,16 +165,17 @@ class DigestEntry:
 
 
 def digest(week: str, entries: Sequence[DigestEntry]) -> tuple[str, list[Block]]:
-    header = texts.DIGEST_HEADER.format(week=week)
-    blocks: list[Block] = [blocks_header(header)]
+    title = fill_plain(texts.DIGEST_HEADER, week=plain_text(week))
+    blocks: list[Block] = [header(title)]
     if not entries:
-        blocks.append(section(texts.DIGEST_NONE))
+        blocks.append(section(ours(texts.DIGEST_NONE)))
         return texts.DIGEST_NONE, blocks
     lines = [
-        texts.DIGEST_ITEM.format(
-            ref=link(e.web, e.reference or texts.UNKNOWN),
-            subject=escape(e.subject),
-            date=e.filed_on.strftime("%d.%m.%Y") if e.filed_on else texts.UNKNOWN,
+        fill(
+            texts.DIGEST_ITEM,
+            ref=link(e.web, or_unknown(mrkdwn(e.reference))),
+            subject=mrkdwn(e.subject),
+            date=ours(e.filed_on.strftime("%d.%m.%Y") if e.filed_on else texts.UNKNOWN),
             days=e.days_open,
         )
         for e in entries
@@ -175,5 +185,5 @@ def digest(week: str, entries: Sequence[DigestEntry]) -> tuple[str, list[Block]]
     blocks += [section(c) for c in chunks[:limit]]
     if len(chunks) > limit:
         shown = sum(c.count("\n") + 1 for c in chunks[:limit])
-        blocks.append(section(texts.DIGEST_MORE.format(n=len(entries) - shown)))
-    return clip(texts.DIGEST_FALLBACK.format(n=len(entries)), MAX_TEXT), blocks[:MAX_BLOCKS]
+        blocks.append(section(fill(texts.DIGEST_MORE, n=len(entries) - shown)))
+    return clip(fill(texts.DIGEST_FALLBACK, n=len(entries)), MAX_TEXT), blocks[:MAX_BLOCKS]

@@ -38,7 +38,35 @@ PERMANENT_ERRORS = {
     "invalid_blocks_format",
     "too_many_attachments",
     "channel_is_archived",
+    # conversations.open for a follower's direct message (issue 14)
+    "user_not_found",
+    "user_disabled",
+    "cannot_dm_bot",
+    "user_not_visible",
 }
+
+# chat.update / chat.delete: the message is gone or can no longer be changed. No retry helps;
+# the row is closed with the reason (a later update of the same message has nothing to edit).
+GONE_ERRORS = frozenset(
+    {
+        "message_not_found",
+        "cant_update_message",
+        "cant_delete_message",
+        "edit_window_closed",
+        "channel_not_found",
+        "is_archived",
+        "channel_is_archived",
+        "thread_not_found",
+    }
+)
+EDITS = ("chat.update", "chat.delete")
+
+
+class MessageGone(DeliveryError):
+    """The message an edit was meant for is gone (final, not retried)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, permanent=True)
 
 
 @dataclass(frozen=True)
@@ -65,7 +93,7 @@ class Notifier(Protocol):
         ...
 
     def posted_keys(
-        self, channel: str, oldest: float, *, thread_ts: str | None = None
+        self, channel: str, *, within: float, thread_ts: str | None = None
     ) -> dict[str, Posted]: ...
 
 
@@ -96,6 +124,8 @@ class SlackNotifier:
                     "retry-after"
                 )
                 retry_after = float(header) if header and str(header).isdigit() else 1.0
+            if method in EDITS and error in GONE_ERRORS:
+                raise MessageGone(f"{method}: {error}") from None
             raise DeliveryError(
                 f"{method}: {error}",
                 permanent=error in PERMANENT_ERRORS,
@@ -146,33 +176,59 @@ class SlackNotifier:
         return channel
 
     def posted_keys(
-        self, channel: str, oldest: float, *, thread_ts: str | None = None
+        self, channel: str, *, within: float, thread_ts: str | None = None
     ) -> dict[str, Posted]:
-        """Our messages since `oldest` by their metadata key (thread replies: in that thread)."""
-        method = "conversations.replies" if thread_ts else "conversations.history"
+        """Our messages by their metadata key: in the thread `thread_ts` (all of it), or in the
+        channel within `within` seconds before its newest message.
+
+        The window is measured in Slack's `ts`, never in our clock: a bot whose clock runs
+        ahead of Slack's would otherwise look for the message after the time it was posted.
+        """
+        if thread_ts:
+            return self._scan("conversations.replies", channel, {"ts": thread_ts}, None)
+        return self._scan("conversations.history", channel, {}, within)
+
+    def _scan(
+        self, method: str, channel: str, extra: dict[str, Any], within: float | None
+    ) -> dict[str, Posted]:
         found: dict[str, Posted] = {}
         cursor = None
+        bound: float | None = None
         for _ in range(20):  # bounded: at most 20 pages of history
             args: dict[str, Any] = {
                 "channel": channel,
-                "oldest": f"{oldest:.6f}",
                 "include_all_metadata": True,
                 "limit": 200,
+                **extra,
             }
-            if thread_ts:
-                args["ts"] = thread_ts
             if cursor:
                 args["cursor"] = cursor
             resp = self._call(method, **args)
-            for msg in resp.get("messages") or []:
+            messages = resp.get("messages") or []
+            older = False
+            for msg in messages:
+                ts = _ts(msg)
+                if within is not None and ts is not None:
+                    if bound is None:
+                        bound = ts - within  # newest first: the first ts is Slack's "now"
+                    if ts < bound:
+                        older = True
+                        continue
                 meta = msg.get("metadata") or {}
                 key = (meta.get("event_payload") or {}).get("key")
                 if meta.get("event_type") == METADATA_EVENT and isinstance(key, str):
                     found.setdefault(key, Posted(channel=channel, ts=str(msg["ts"])))
             cursor = (resp.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
+            if not cursor or older:
                 break
         return found
+
+
+def _ts(message: dict[str, Any]) -> float | None:
+    try:
+        return float(message["ts"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def render_text(blocks: list[dict[str, Any]]) -> str:
@@ -238,6 +294,6 @@ class TerminalNotifier:
             print(render_text(blocks) or _unmrkdwn(text), file=self.out)
 
     def posted_keys(
-        self, channel: str, oldest: float, *, thread_ts: str | None = None
+        self, channel: str, *, within: float, thread_ts: str | None = None
     ) -> dict[str, Posted]:
         return {}

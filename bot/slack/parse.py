@@ -85,7 +85,7 @@ class AboSyntaxError(ValueError):
 
 def _quote(user_text: str) -> str:
     """User text inside a `code` span of an error message: escaped, no backticks."""
-    return escape(user_text.replace("`", "'"))[:60]
+    return escape(user_text.replace("`", "'")[:60])  # cut first: never inside an entity
 
 
 def parse_command(text: str | None) -> Command:

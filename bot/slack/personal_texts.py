@@ -64,8 +64,8 @@ HOME_FOLLOWS_NONE = (
 )
 HOME_ABOS = "Abos der Kanäle"
 HOME_ABOS_NONE = "Keine Kanal-Abos. `/anfrage abo …` richtet eines ein."
-HOME_ABO_LINE = "<#{channel}> · *{id}* · {conditions}"
-HOME_ABO_DEFAULT = "<#{channel}> · Standardkanal: alle neuen Anfragen"
+HOME_ABO_LINE = "{channel} · *{id}* · {conditions}"
+HOME_ABO_DEFAULT = "{channel} · Standardkanal: alle neuen Anfragen"
 HOME_ABO_ALL = "alle neuen Anfragen"
 HOME_MORE = "… und {n} weitere"
 HOME_ERROR = "Die Übersicht konnte gerade nicht geladen werden; bitte später noch einmal öffnen."

@@ -15,6 +15,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import BotError, ConfigError
+from bot.store.locks import file_lock, set_instance
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # PostgreSQL advisory lock key held while migrating (any fixed 64-bit number of our own).
@@ -25,7 +26,8 @@ class StoreError(BotError):
     """The database is unreachable or the schema could not be brought up to date."""
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, instance: str = "") -> Engine:
+    """`instance`: the optional `[database] instance` name, part of every advisory-lock key."""
     try:
         parsed = make_url(url)
     except ArgumentError as e:
@@ -36,13 +38,17 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
     else:
+        # A lost connection is replaced on its next checkout; an unreachable server fails within
+        # seconds instead of hanging the start.
         kwargs["pool_pre_ping"] = True
+        kwargs["connect_args"] = {"connect_timeout": 10}
     try:
         engine = create_engine(parsed, **kwargs)
     except (ArgumentError, ImportError) as e:
         raise ConfigError(f"database.url: unsupported database URL ({e})") from e
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    set_instance(engine, instance)
     return engine
 
 
@@ -59,7 +65,7 @@ def migrate(engine: Engine) -> None:
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     try:
-        with engine.begin() as conn:
+        with _sqlite_migration_lock(engine), engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 # Replicas starting together: one migrates, the others wait here (the lock ends
                 # with the transaction) and then find the schema current.
@@ -67,7 +73,27 @@ def migrate(engine: Engine) -> None:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except SQLAlchemyError as e:
-        raise StoreError(f"database {engine.url.render_as_string(hide_password=True)}: {e}") from e
+        # One line: SQLAlchemy appends the statement and a link on further lines.
+        reason = (str(e).splitlines() or [type(e).__name__])[0]
+        where = engine.url.render_as_string(hide_password=True)
+        raise StoreError(f"database {where}: {reason}") from e
+
+
+@contextmanager
+def _sqlite_migration_lock(engine: Engine) -> Iterator[None]:
+    """Two processes starting together on one SQLite file (cron's `poll --once` next to `run`)
+    migrate one after the other; the second finds the schema current."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    if not Path(database).resolve().parent.is_dir():
+        # Not there (yet): opening the database fails just the same, as a StoreError that
+        # `run` waits out.
+        yield
+        return
+    with file_lock(f"{database}.migrate.lock"):
+        yield
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -12,6 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.store.schema import Delivery
 from bot.store.upsert import dialect_insert
 
+# `last_error` of a row Slack rate-limited. While such a row waits for its Retry-After, nothing
+# else is sent to its channel either (claim skips the channel).
+RATE_LIMITED = "rate limited: "
+
 
 @dataclass(frozen=True)
 class Claimed:
@@ -66,9 +70,22 @@ def enqueue(
 def claim(factory: sessionmaker[Session], now: datetime, limit: int = 500) -> list[Claimed]:
     """Move due pending rows to `sending`. On PostgreSQL concurrent claimers skip each other."""
     with factory() as session, session.begin():
+        held = (
+            select(Delivery.channel)
+            .where(
+                Delivery.status == "pending",
+                Delivery.next_attempt_at > now,
+                Delivery.last_error.startswith(RATE_LIMITED, autoescape=True),
+            )
+            .distinct()
+        )
         query = (
             select(Delivery)
-            .where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
+            .where(
+                Delivery.status == "pending",
+                Delivery.next_attempt_at <= now,
+                Delivery.channel.not_in(held),
+            )
             .order_by(Delivery.id)
             .limit(limit)
         )
@@ -94,6 +111,22 @@ def claim(factory: sessionmaker[Session], now: datetime, limit: int = 500) -> li
                 )
             )
         return claimed
+
+
+def still_claimed(session: Session, item: Claimed) -> bool:
+    """Is this row still ours to send? Call it in the transaction that will record the outcome.
+
+    Our claim raised `attempts` to `item.attempts` and set `sending`. If our delivery lock was
+    lost meanwhile, another run may have taken the row back (pending) or claimed it again
+    (attempts + 1): then we must not send it. On PostgreSQL the row stays locked until our
+    transaction ends, so such a run waits until our outcome is recorded instead of looking for
+    the message in Slack while we are still posting it.
+    """
+    query = select(Delivery.status, Delivery.attempts).where(Delivery.id == item.id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = session.execute(query).one_or_none()
+    return row is not None and row.status == "sending" and row.attempts == item.attempts
 
 
 def mark_sent(

@@ -184,6 +184,10 @@ class DocumentRow(Base):
     parsed: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     read_at: Mapped[datetime]
+    # Quarantine (migration 0006): "refused" | "download" | "read", NULL when read; and when
+    # to try this version again (NULL: nothing scheduled, e.g. given up after the last backoff).
+    problem: Mapped[str | None] = mapped_column(String(20))
+    next_attempt_at: Mapped[datetime | None]
 
 
 class Delivery(Base):

@@ -7,14 +7,14 @@ the moment of `/anfrage folgen`, so only later events become direct messages.
 whenever start or end change.
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0004"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
