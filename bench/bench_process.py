@@ -73,6 +73,7 @@ pace_seconds = 0
 class Run:
     seconds: float
     peak_rss_mb: float
+    cpu_seconds: float  # user + system time of the child: less at the mercy of other load
     load: float  # 1-minute load average when the run started
     exit_code: int
     log_tail: str
@@ -92,36 +93,55 @@ _pid, status, usage = os.wait4(pid, 0)
 seconds = time.perf_counter() - t0
 with open(out, "w") as f:
     json.dump({"seconds": seconds, "maxrss_kb": usage.ru_maxrss,
+               "cpu_seconds": usage.ru_utime + usage.ru_stime,
                "exit": os.waitstatus_to_exitcode(status)}, f)
 """
 
 
-def run_child(argv: list[str], log: Path) -> Run:
+# `--code DIR`: run the poll from another source tree (e.g. the code before a change), with the
+# same interpreter and packages.
+CODE: Path | None = None
+
+
+def run_child(argv: list[str], log: Path, env: dict[str, str] | None = None) -> Run:
     """Run `argv` to its exit; wall time (fork to exit) and the child's own peak RSS."""
     load = os.getloadavg()[0]
     stats = log.with_suffix(".json")
     with log.open("wb") as err:
         subprocess.run(
             [sys.executable, "-S", "-c", _LAUNCHER, str(stats), *argv],
-            cwd=ROOT,
+            cwd=CODE or ROOT,
             stdout=subprocess.DEVNULL,
             stderr=err,
             check=False,
+            env={**(env or os.environ), **({"PYTHONPATH": str(CODE)} if CODE else {})},
         )
     measured = json.loads(stats.read_text())
     tail = "\n".join(log.read_text("utf-8", "replace").strip().splitlines()[-6:])
     return Run(
-        measured["seconds"], measured["maxrss_kb"] / 1024, load, int(measured["exit"]), tail
+        measured["seconds"],
+        measured["maxrss_kb"] / 1024,
+        measured["cpu_seconds"],
+        load,
+        int(measured["exit"]),
+        tail,
     )
 
 
-def poll(config: Path, now: str, log: Path, profile: Path | None = None) -> Run:
+def slack_env(slack: Any) -> dict[str, str]:
+    """A bot token and the local fake Slack (tests/fake_slack.py): the production code path."""
+    return {**os.environ, "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_API_URL": slack.base_url}
+
+
+def poll(
+    config: Path, now: str, log: Path, env: dict[str, str], profile: Path | None = None
+) -> Run:
     if profile is None:
         argv = [str(console_script())]
     else:
         # The same entry point under cProfile (slower: never one of the timed runs).
         argv = [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "bot.cli"]
-    run = run_child([*argv, "--config", str(config), "poll", "--once", "--now", now], log)
+    run = run_child([*argv, "--config", str(config), "poll", "--once", "--now", now], log, env)
     if run.exit_code != 0:
         raise SystemExit(f"poll --once failed (exit {run.exit_code}):\n{run.log_tail}")
     return run
@@ -144,14 +164,20 @@ def _count(db_url: str, table: str) -> int:
 
 
 def measure_db(
-    config_dir: Path, system: str, db_url: str, server: Any, profile_dir: Path | None, tag: str
+    config_dir: Path,
+    system: str,
+    db_url: str,
+    server: Any,
+    env: dict[str, str],
+    profile_dir: Path | None,
+    tag: str,
 ) -> dict[str, Any]:
     config = config_dir / f"{tag}.toml"
     write_config(config, system, db_url)
     server.hook = None
-    first = poll(config, FIRST, config_dir / f"{tag}-first.log")
+    first = poll(config, FIRST, config_dir / f"{tag}-first.log", env)
     server.hook = _sdnet_hook
-    idle = poll(config, IDLE, config_dir / f"{tag}-idle.log")
+    idle = poll(config, IDLE, config_dir / f"{tag}-idle.log", env)
     out: dict[str, Any] = {
         "first": first.__dict__,
         "idle": idle.__dict__,
@@ -162,15 +188,19 @@ def measure_db(
         # A third and fourth run under cProfile, on the same database: idle, then the first
         # poll again into a fresh database (below, by the caller).
         prof = profile_dir / f"{tag}-idle.prof"
-        poll(config, IDLE, config_dir / f"{tag}-idle-prof.log", profile=prof)
+        poll(config, IDLE, config_dir / f"{tag}-idle-prof.log", env, profile=prof)
         out["idle_profile"] = str(prof)
     return out
 
 
 def measure(
-    papers: int, *, pg: bool, tmp: Path, profile_dir: Path | None
+    papers: int, *, pg: bool, tmp: Path, profile_dir: Path | None, keep: Path | None = None
 ) -> dict[str, Any]:
+    from tests.fake_slack import FakeSlack
+
     server = keepalive_server().start()
+    slack = FakeSlack()
+    env = slack_env(slack)
     try:
         routes, count = huertgenwald_routes(server.base_url, papers)
         server.routes.update(routes)
@@ -185,26 +215,31 @@ def measure(
         result["floor"]["load"] = os.getloadavg()[0]
         db = tmp / f"process-{count}.db"
         result["sqlite"] = measure_db(
-            tmp, system, f"sqlite:///{db}", server, profile_dir, f"sqlite-{count}"
+            tmp, system, f"sqlite:///{db}", server, env, profile_dir, f"sqlite-{count}"
         )
-        db.unlink()
+        result["sqlite"]["announced"] = len(slack.announcements())
+        if keep is not None:
+            db.rename(keep / db.name)
+        else:
+            db.unlink()
         if profile_dir is not None:
             server.hook = None
             db = tmp / f"process-{count}-prof.db"
             config = tmp / f"prof-{count}.toml"
             write_config(config, system, f"sqlite:///{db}")
             prof = profile_dir / f"sqlite-{count}-first.prof"
-            poll(config, FIRST, tmp / f"prof-{count}.log", profile=prof)
+            poll(config, FIRST, tmp / f"prof-{count}.log", env, profile=prof)
             result["sqlite"]["first_profile"] = str(prof)
             db.unlink()
         if pg:
             with pg_schema() as url:
                 result["postgresql"] = measure_db(
-                    tmp, system, url, server, None, f"postgresql-{count}"
+                    tmp, system, url, server, env, None, f"postgresql-{count}"
                 )
         return result
     finally:
         server.stop()
+        slack.stop()
 
 
 def report(results: list[dict[str, Any]]) -> str:
@@ -215,19 +250,20 @@ def report(results: list[dict[str, Any]]) -> str:
         "included) against the Hürtgenwald crawl multiplied to N papers on 127.0.0.1; first "
         "into an empty database, then an idle poll right after (nothing changed; SD.NET's 404 "
         "for an empty filtered list). Floor = bench_sync's fetch loop in the same run (GET "
-        "every page + `json.loads`, nothing stored). Peak RSS = the child's own `ru_maxrss`. "
+        "every page + `json.loads`, nothing stored). Peak RSS = the child's own `ru_maxrss`; "
+        "CPU = its user + system time, less at the mercy of other load than wall time. "
         "Load = 1-minute load average when the run started (2 cores).",
         "",
     ]
     rows = []
-    base_idle: dict[str, float] = {}
+    base_idle: dict[str, tuple[float, float]] = {}
     for r in results:
         f = r["floor"]
         for db in ("sqlite", "postgresql"):
             if db not in r:
                 continue
             first, idle = r[db]["first"], r[db]["idle"]
-            base_idle.setdefault(db, idle["seconds"])
+            base_idle.setdefault(db, (idle["seconds"], idle["cpu_seconds"]))
             pg_vs = ""
             if db == "postgresql" and "sqlite" in r:
                 pg_vs = f"{first['seconds'] / r['sqlite']['first']['seconds']:.2f}×"
@@ -236,12 +272,13 @@ def report(results: list[dict[str, Any]]) -> str:
                     f"{r['papers']:,}",
                     db,
                     f"{f['seconds']:.2f}",
-                    f"{first['seconds']:.2f}",
+                    f"{first['seconds']:.2f} ({first['cpu_seconds']:.2f})",
                     f"{first['seconds'] / f['seconds']:.1f}×",
                     pg_vs,
                     f"{first['peak_rss_mb']:.0f}",
-                    f"{idle['seconds']:.2f}",
-                    f"{idle['seconds'] / base_idle[db]:.2f}×",
+                    f"{idle['seconds']:.2f} ({idle['cpu_seconds']:.2f})",
+                    f"{idle['seconds'] / base_idle[db][0]:.2f}× "
+                    f"({idle['cpu_seconds'] / base_idle[db][1]:.2f}×)",
                     f"{idle['peak_rss_mb']:.0f}",
                     f"{first['load']:.1f} / {idle['load']:.1f}",
                 ]
@@ -252,12 +289,12 @@ def report(results: list[dict[str, Any]]) -> str:
                 "papers",
                 "db",
                 "floor s",
-                "first poll s",
+                "first poll s (CPU s)",
                 "vs floor",
                 "vs SQLite",
                 "first: peak RSS MB",
-                "idle poll s",
-                "idle vs smallest",
+                "idle poll s (CPU s)",
+                "idle vs smallest (CPU)",
                 "idle: peak RSS MB",
                 "load first / idle",
             ],
@@ -275,7 +312,11 @@ def main() -> int:
     ap.add_argument("--no-pg", action="store_true")
     ap.add_argument("--profile", help="directory for cProfile output of the largest size")
     ap.add_argument("--json", help="write raw results here")
+    ap.add_argument("--keep", help="keep the SQLite databases (after the idle poll) here")
+    ap.add_argument("--code", help="run `anfragebot` from this source tree instead (baselines)")
     args = ap.parse_args()
+    global CODE
+    CODE = Path(args.code).resolve() if args.code else None
     if not console_script().exists():
         raise SystemExit(f"{console_script()} not found: pip install -e . into this venv")
     pg = not args.no_pg and postgres_version() is not None
@@ -287,7 +328,10 @@ def main() -> int:
             prof = Path(args.profile) if args.profile and n == max(sizes) else None
             if prof is not None:
                 prof.mkdir(parents=True, exist_ok=True)
-            results.append(measure(n, pg=pg, tmp=tmp, profile_dir=prof))
+            keep = Path(args.keep) if args.keep else None
+            if keep is not None:
+                keep.mkdir(parents=True, exist_ok=True)
+            results.append(measure(n, pg=pg, tmp=tmp, profile_dir=prof, keep=keep))
             print(json.dumps(results[-1]), file=sys.stderr, flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps({"results": results}, indent=1))
