@@ -234,3 +234,13 @@ class AnswerLink(Base):
     answered_on: Mapped[date | None] = mapped_column(Date)
     url: Mapped[str | None] = mapped_column(Text)
     linked_at: Mapped[datetime]
+
+
+class PollMark(Base):
+    """Named marks of the poll (migration 0015): `post_sync` = "pending" while the steps after
+    a sync still owe a full pass (a poll crashed, or one is running), "done" after."""
+
+    __tablename__ = "poll_marks"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime]

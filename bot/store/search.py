@@ -137,11 +137,17 @@ def _content(paper: PaperRow, file: FileRow | None, doc: DocumentRow | None) -> 
 
 
 def reindex_papers(
-    session: Session, paper_ids: Iterable[str], *, now: datetime | None = None
+    session: Session,
+    paper_ids: Iterable[str],
+    *,
+    now: datetime | None = None,
+    next_ids: dict[int, int] | None = None,
 ) -> int:
     """Bring the search rows of these papers up to date (deleted or missing papers are removed).
 
     Returns how many rows were written or removed. Runs in the caller's transaction.
+    `next_ids`: row ids already handed out per day, kept by a caller that reindexes many
+    batches in a row (saves one `max(id)` query per day and batch).
     """
     moment = now or datetime.now(UTC)
     ids = list(dict.fromkeys(paper_ids))
@@ -204,7 +210,7 @@ def reindex_papers(
             else:
                 touched.append(paper_id)
         if new_rows:
-            _assign_ids(session, new_rows)
+            _assign_ids(session, new_rows, next_ids)
             session.execute(insert(search_documents), new_rows)
             written += len(new_rows)
         if touched:
@@ -220,10 +226,13 @@ def _day_key(day: date | None) -> int:
     return (day.toordinal() if day else 1) << DAY_SHIFT
 
 
-def _assign_ids(session: Session, rows: list[dict[str, Any]]) -> None:
+def _assign_ids(
+    session: Session, rows: list[dict[str, Any]], next_low: dict[int, int] | None = None
+) -> None:
     """Row ids that sort like (date, arrival): `ORDER BY id DESC` is "newest first", which
     FTS5 and a backwards primary-key scan answer without sorting all matches."""
-    next_low: dict[int, int] = {}
+    if next_low is None:
+        next_low = {}
     for row in rows:
         key = _day_key(row["date"])
         if key not in next_low:
@@ -237,8 +246,12 @@ def _assign_ids(session: Session, rows: list[dict[str, Any]]) -> None:
         next_low[key] += 1
 
 
-def stale_paper_ids(session: Session, limit: int) -> list[str]:
-    """Papers not indexed yet, changed since, deleted since, or whose document was read since."""
+def stale_paper_ids(session: Session, limit: int, *, after: str | None = None) -> list[str]:
+    """Papers not indexed yet, changed since, deleted since, or whose document was read since.
+
+    `after`: only papers whose id sorts after it (in id order), so a caller walking the table
+    in batches continues where it stopped instead of scanning the indexed part again; the
+    papers whose document was read come once that walk is through (`after` is None)."""
     s = search_documents
     changed = (
         select(PaperRow.id)
@@ -252,10 +265,13 @@ def stale_paper_ids(session: Session, limit: int) -> list[str]:
                 ),
             )
         )
+        .order_by(PaperRow.id)
         .limit(limit)
     )
+    if after is not None:
+        changed = changed.where(PaperRow.id > after)
     ids = list(session.scalars(changed).all())
-    if len(ids) < limit:
+    if len(ids) < limit and after is None:
         read = (
             select(DocumentRow.paper_id)
             .join(s, s.c.paper_id == DocumentRow.paper_id)
@@ -269,16 +285,31 @@ def stale_paper_ids(session: Session, limit: int) -> list[str]:
 def refresh_search_index(
     factory: sessionmaker[Session], *, now: datetime, batch: int = 2000
 ) -> int:
-    """Reindex every stale paper, one transaction per batch; returns rows written."""
+    """Reindex every stale paper, one transaction per batch; returns rows written.
+
+    First a walk through the papers in id order (each batch continues after the last id of
+    the one before: linear, not one scan of the whole table per batch), then whatever is still
+    stale (documents read) until nothing is."""
     total = 0
     seen: set[str] = set()
+    next_ids: dict[int, int] = {}
+    cursor = ""  # every id sorts after ""
+    while True:
+        with transaction(factory) as session:
+            found = stale_paper_ids(session, batch, after=cursor)
+            if not found:
+                break
+            cursor = found[-1]
+            ids = [i for i in found if i not in seen]
+            seen.update(ids)
+            total += reindex_papers(session, ids, now=now, next_ids=next_ids)
     while True:
         with transaction(factory) as session:
             ids = [i for i in stale_paper_ids(session, batch) if i not in seen]
             if not ids:
                 return total
             seen.update(ids)
-            total += reindex_papers(session, ids, now=now)
+            total += reindex_papers(session, ids, now=now, next_ids=next_ids)
 
 
 # -- queries -------------------------------------------------------------------------------
