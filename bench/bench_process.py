@@ -194,7 +194,13 @@ def measure_db(
 
 
 def measure(
-    papers: int, *, pg: bool, tmp: Path, profile_dir: Path | None, keep: Path | None = None
+    papers: int,
+    *,
+    pg: bool,
+    tmp: Path,
+    profile_dir: Path | None,
+    keep: Path | None = None,
+    floor_only: bool = False,
 ) -> dict[str, Any]:
     from tests.fake_slack import FakeSlack
 
@@ -213,6 +219,15 @@ def measure(
         result["floor"] = bench_sync._child(["floor", system])
         result["floor"]["process_seconds"] = time.perf_counter() - floor_t0
         result["floor"]["load"] = os.getloadavg()[0]
+        # The floor's CPU time as a whole process, like the poll's: on a busy machine the CPU
+        # ratio holds where wall times do not.
+        floor_proc = run_child(
+            [sys.executable, str(Path(bench_sync.__file__).resolve()), "--worker", "floor", system],
+            tmp / f"floor-{count}.log",
+        )
+        result["floor"]["process_cpu_seconds"] = floor_proc.cpu_seconds
+        if floor_only:
+            return result
         db = tmp / f"process-{count}.db"
         result["sqlite"] = measure_db(
             tmp, system, f"sqlite:///{db}", server, env, profile_dir, f"sqlite-{count}"
@@ -313,6 +328,7 @@ def main() -> int:
     ap.add_argument("--profile", help="directory for cProfile output of the largest size")
     ap.add_argument("--json", help="write raw results here")
     ap.add_argument("--keep", help="keep the SQLite databases (after the idle poll) here")
+    ap.add_argument("--floor-only", action="store_true", help="only the floor (no polls)")
     ap.add_argument("--code", help="run `anfragebot` from this source tree instead (baselines)")
     args = ap.parse_args()
     global CODE
@@ -331,11 +347,16 @@ def main() -> int:
             keep = Path(args.keep) if args.keep else None
             if keep is not None:
                 keep.mkdir(parents=True, exist_ok=True)
-            results.append(measure(n, pg=pg, tmp=tmp, profile_dir=prof, keep=keep))
+            results.append(
+                measure(
+                    n, pg=pg, tmp=tmp, profile_dir=prof, keep=keep, floor_only=args.floor_only
+                )
+            )
             print(json.dumps(results[-1]), file=sys.stderr, flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps({"results": results}, indent=1))
-    print(report(results))
+    if not args.floor_only:
+        print(report(results))
     for r in results:
         for key in ("first_profile", "idle_profile"):
             path = r.get("sqlite", {}).get(key)

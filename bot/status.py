@@ -10,8 +10,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.runtime import Runtime
-from bot.store.deliveries import counts
-from bot.store.schema import Delivery, DocumentRow, FileRow, PaperRow, Source
+from bot.store.overview import delivery_counts, known_sources
+from bot.store.quarantine import list_progress, quarantine_count, quarantined
+from bot.store.schema import Delivery, DocumentRow, FileRow, PaperRow
 
 
 def print_status(rt: Runtime, now: datetime, out: TextIO) -> None:
@@ -22,8 +23,17 @@ def print_status(rt: Runtime, now: datetime, out: TextIO) -> None:
 
     with rt.factory() as session:
         print("Quellen:", file=out)
-        for src in session.scalars(select(Source).order_by(Source.name)).all():
-            print(f"  {src.name}: letzter Erfolg {show(src.last_success_at)}", file=out)
+        stored = known_sources(session)
+        configured = [s.name for s in rt.config.sources]
+        # Configured sources first (also before their first sync), then ones dropped from the
+        # configuration whose data the store still holds.
+        for name in [*configured, *sorted(set(stored) - set(configured))]:
+            src = stored.get(name)
+            note = "" if name in configured else " (nicht mehr konfiguriert)"
+            if src is None or (src.last_attempt_at is None and src.last_success_at is None):
+                print(f"  {name}: noch nicht abgerufen{note}", file=out)
+                continue
+            print(f"  {name}: letzter Erfolg {show(src.last_success_at)}{note}", file=out)
             if src.last_error and (
                 not src.last_success_at or (src.last_error_at or now) > src.last_success_at
             ):
@@ -36,13 +46,20 @@ def print_status(rt: Runtime, now: datetime, out: TextIO) -> None:
             or 0
         )
         print(f"Vorlagen: {papers}, davon Anfragen: {anfragen}", file=out)
-        c = counts(session)
-        waiting = c.get("pending", 0) + c.get("sending", 0)
+        # "gesendet": Slack accepted it. "übersprungen": recorded as told without a post
+        # (events of a first sync, already shown in the announcement).
+        c = delivery_counts(session)
         print(
-            f"Zustellungen: {c.get('sent', 0)} gesendet, {waiting} "
-            f"ausstehend, {c.get('parked', 0)} geparkt",
+            f"Zustellungen: {c.sent} gesendet, {c.waiting} ausstehend, {c.parked} geparkt, "
+            f"{c.skipped} übersprungen",
             file=out,
         )
+        if c.waiting and not rt.config.slack.bot_token:
+            print(
+                "  SLACK_BOT_TOKEN ist nicht gesetzt: ausstehende Zustellungen warten, bis ein "
+                "Abruf mit Token läuft.",
+                file=out,
+            )
         parked = session.scalars(
             select(Delivery).where(Delivery.status == "parked").order_by(Delivery.id)
         ).all()
@@ -54,6 +71,7 @@ def print_status(rt: Runtime, now: datetime, out: TextIO) -> None:
                 file=out,
             )
         _print_document_problems(session, show, out)
+        _print_feed_progress(session, show, out)
     print(f"Nächster Abruf: alle {rt.config.poll_minutes} Minuten (anfragebot run)", file=out)
 
 
@@ -100,3 +118,35 @@ def _one_line(text: str | None, limit: int = 300) -> str:
     flat = " ".join((text or "ohne Angabe").split())
     flat = "".join(c if c.isprintable() else "?" for c in flat)
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _print_feed_progress(
+    session: Session, show: Callable[[datetime | None], str], out: TextIO
+) -> None:
+    """Issue 10: per feed list its progress, and what is quarantined."""
+    progress = list_progress(session)
+    if progress:
+        print("Feed-Listen:", file=out)
+    for p in progress:
+        print(
+            f"  {p.source} {_one_line(p.url)}: zuletzt vollständig {show(p.last_complete_at)}",
+            file=out,
+        )
+        if p.resume_url:
+            print(f"    fortsetzen bei {_one_line(p.resume_url)}", file=out)
+        if p.last_error:
+            print(
+                f"    letzter Fehler {show(p.last_error_at)}: {_one_line(p.last_error)}", file=out
+            )
+    rows = quarantined(session)
+    total = quarantine_count(session)
+    if rows:
+        print(f"Quarantäne ({total}):", file=out)
+    for q in rows:
+        print(
+            f"  {q.source} {q.kind} {_one_line(q.object_id, 200)}: {_one_line(q.reason)} "
+            f"(Versuche {q.attempts}, nächster {show(q.next_retry_at)})",
+            file=out,
+        )
+    if total > len(rows):
+        print(f"  … und {total - len(rows)} weitere", file=out)
