@@ -278,13 +278,20 @@ def link_answers(factory: sessionmaker[Session], *, now: datetime, tz: ZoneInfo)
             i for i in session.scalars(select(AnswerLink.answer_paper_id)).all() if i is not None
         }
         # Only the columns the rules read: this runs after every poll that changed something.
-        papers = session.execute(select(*FACT_COLUMNS).where(PaperRow.deleted.is_(False))).all()
-        anfragen = [_facts(p) for p in papers if p.is_anfrage and p.id not in linked]
-        relevant = _could_answer(anfragen)
-        candidates = [
-            _facts(p) for p in papers if not p.is_anfrage and p.id not in used and relevant(p)
+        # The open Anfragen first (indexed), then the other papers streamed in batches, keeping
+        # only those that could answer one: memory stays flat in the number of papers.
+        live = PaperRow.deleted.is_(False)
+        anfragen = [
+            _facts(p)
+            for p in session.execute(select(*FACT_COLUMNS).where(live, PaperRow.is_anfrage))
+            if p.id not in linked
         ]
-        del papers
+        relevant = _could_answer(anfragen)
+        others = session.execute(
+            select(*FACT_COLUMNS).where(live, PaperRow.is_anfrage.is_(False)),
+            execution_options={"yield_per": 2000},
+        )
+        candidates = [_facts(p) for p in others if p.id not in used and relevant(p)]
         files: dict[str, list[FileFacts]] = {}
         for part in chunks([a.id for a in anfragen]):
             for f in session.scalars(select(FileRow).where(FileRow.paper_id.in_(part))):

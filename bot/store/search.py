@@ -323,9 +323,9 @@ def refresh_search_index(
             if not found:
                 break
             cursor = found[-1]
-            ids = [i for i in found if i not in seen]
-            seen.update(ids)
-            total += reindex_papers(session, ids, now=now, next_ids=next_ids)
+            # No `seen` here: the cursor never returns, and a set of every id would grow
+            # with the table on a first sync.
+            total += reindex_papers(session, found, now=now, next_ids=next_ids)
     while True:
         with transaction(factory) as session:
             ids = [i for i in stale_paper_ids(session, batch) if i not in seen]
