@@ -201,6 +201,7 @@ def measure(
     profile_dir: Path | None,
     keep: Path | None = None,
     floor_only: bool = False,
+    sqlite: bool = True,
 ) -> dict[str, Any]:
     from tests.fake_slack import FakeSlack
 
@@ -228,24 +229,25 @@ def measure(
         result["floor"]["process_cpu_seconds"] = floor_proc.cpu_seconds
         if floor_only:
             return result
-        db = tmp / f"process-{count}.db"
-        result["sqlite"] = measure_db(
-            tmp, system, f"sqlite:///{db}", server, env, profile_dir, f"sqlite-{count}"
-        )
-        result["sqlite"]["announced"] = len(slack.announcements())
-        if keep is not None:
-            db.rename(keep / db.name)
-        else:
-            db.unlink()
-        if profile_dir is not None:
-            server.hook = None
-            db = tmp / f"process-{count}-prof.db"
-            config = tmp / f"prof-{count}.toml"
-            write_config(config, system, f"sqlite:///{db}")
-            prof = profile_dir / f"sqlite-{count}-first.prof"
-            poll(config, FIRST, tmp / f"prof-{count}.log", env, profile=prof)
-            result["sqlite"]["first_profile"] = str(prof)
-            db.unlink()
+        if sqlite:
+            db = tmp / f"process-{count}.db"
+            result["sqlite"] = measure_db(
+                tmp, system, f"sqlite:///{db}", server, env, profile_dir, f"sqlite-{count}"
+            )
+            result["sqlite"]["announced"] = len(slack.announcements())
+            if keep is not None:
+                db.rename(keep / db.name)
+            else:
+                db.unlink()
+            if profile_dir is not None:
+                server.hook = None
+                db = tmp / f"process-{count}-prof.db"
+                config = tmp / f"prof-{count}.toml"
+                write_config(config, system, f"sqlite:///{db}")
+                prof = profile_dir / f"sqlite-{count}-first.prof"
+                poll(config, FIRST, tmp / f"prof-{count}.log", env, profile=prof)
+                result["sqlite"]["first_profile"] = str(prof)
+                db.unlink()
         if pg:
             with pg_schema() as url:
                 result["postgresql"] = measure_db(
@@ -331,6 +333,7 @@ def main() -> int:
     ap.add_argument("--json", help="write raw results here")
     ap.add_argument("--keep", help="keep the SQLite databases (after the idle poll) here")
     ap.add_argument("--floor-only", action="store_true", help="only the floor (no polls)")
+    ap.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     ap.add_argument("--code", help="run `anfragebot` from this source tree instead (baselines)")
     args = ap.parse_args()
     global CODE
@@ -351,7 +354,13 @@ def main() -> int:
                 keep.mkdir(parents=True, exist_ok=True)
             results.append(
                 measure(
-                    n, pg=pg, tmp=tmp, profile_dir=prof, keep=keep, floor_only=args.floor_only
+                    n,
+                    pg=pg,
+                    tmp=tmp,
+                    profile_dir=prof,
+                    keep=keep,
+                    floor_only=args.floor_only,
+                    sqlite=not args.no_sqlite,
                 )
             )
             print(json.dumps(results[-1]), file=sys.stderr, flush=True)
