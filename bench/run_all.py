@@ -200,6 +200,16 @@ def main() -> int:
             ]
         )
 
+        # 7: the whole process, first and idle `poll --once` (issue 15).
+        process_args = ["--json", str(tmp / "process.json")]
+        process_args += ["--quick"] if args.quick else []
+        if info["postgresql"] is None:
+            process_args.append("--no-pg")
+        out, _ = _run("bench_process.py", *process_args)
+        sections.append(out)
+        proc: dict[str, Any] = json.loads((tmp / "process.json").read_text())
+        summary += _process_rows(proc["results"])
+
     finished = datetime.now(UTC)
     doc = [
         "# Benchmarks",
@@ -263,6 +273,44 @@ def _lookup_rows(rows: list[dict[str, Any]], papers: int) -> list[list[str]]:
                     f"p99 < 50 ms: {'met' if worst['p99_ms'] < 50 else 'not met'}",
                 ]
             )
+    return out
+
+
+def _process_rows(results: list[dict[str, Any]]) -> list[list[str]]:
+    """Issue 15's targets: the largest first poll against the floor (CPU time, as a busy
+    machine leaves wall times meaningless), PostgreSQL against SQLite, the idle poll."""
+    big, small = results[-1], results[0]
+    out = []
+    floor_cpu = big["floor"]["process_cpu_seconds"]
+    for db in ("sqlite", "postgresql"):
+        if db not in big:
+            continue
+        first, idle = big[db]["first"], big[db]["idle"]
+        ratio = first["cpu_seconds"] / floor_cpu
+        out.append(
+            [
+                f"7. first `poll --once`, {big['papers']:,} papers, {db} (whole process)",
+                f"{first['seconds']:.1f} s wall, {first['cpu_seconds']:.1f} s CPU, "
+                f"peak RSS {first['peak_rss_mb']:.0f} MB",
+                f"floor {big['floor']['seconds']:.1f} s wall, {floor_cpu:.1f} s CPU",
+                f"{ratio:.1f}× (CPU)",
+                f"≤ 4× floor: {'met' if ratio <= 4 else 'not met'}; "
+                f"< 300 MB: {'met' if first['peak_rss_mb'] < 300 else 'not met'}",
+            ]
+        )
+        growth = idle["cpu_seconds"] / small[db]["idle"]["cpu_seconds"]
+        out.append(
+            [
+                f"7. idle `poll --once`, {big['papers']:,} papers, {db} (whole process)",
+                f"{idle['seconds']:.2f} s wall, {idle['cpu_seconds']:.2f} s CPU, "
+                f"peak RSS {idle['peak_rss_mb']:.0f} MB",
+                f"idle at {small['papers']:,}: {small[db]['idle']['cpu_seconds']:.2f} s CPU",
+                f"{growth:.2f}× (CPU)",
+                f"≤ 1.5 s: {'met' if idle['seconds'] <= 1.5 else 'not met'}; "
+                f"< 120 MB: {'met' if idle['peak_rss_mb'] < 120 else 'not met'}; "
+                f"growth < 1.2×: {'met' if growth < 1.2 else 'not met'}",
+            ]
+        )
     return out
 
 

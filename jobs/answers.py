@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -235,6 +235,26 @@ def _facts(p: Row[Any]) -> PaperFacts:
     )
 
 
+def _could_answer(anfragen: Sequence[PaperFacts]) -> Callable[[Row[Any]], bool]:
+    """A cheap test that keeps every paper `match_answers` could link to one of `anfragen`
+    (and drops the rest before building its facts: most papers of a council are neither):
+    named in an Anfrage's relations, pointing at one, a reference extending an Anfrage's
+    (`14/1923-1`), or an answer-type paper (rule 3 reads their titles)."""
+    ids = {a.id for a in anfragen}
+    named = {r for a in anfragen for r in a.related}
+    refs = {a.reference.casefold() for a in anfragen if a.reference}
+
+    def relevant(p: Row[Any]) -> bool:
+        if p.is_answer or p.id in named:
+            return True
+        if p.related_paper_ids and not ids.isdisjoint(str(r) for r in p.related_paper_ids):
+            return True
+        stem = _stem_of(p.ref_norm) if p.ref_norm else None
+        return stem is not None and stem in refs
+
+    return relevant
+
+
 FACT_COLUMNS = (
     PaperRow.id,
     PaperRow.source,
@@ -257,10 +277,21 @@ def link_answers(factory: sessionmaker[Session], *, now: datetime, tz: ZoneInfo)
         used = {
             i for i in session.scalars(select(AnswerLink.answer_paper_id)).all() if i is not None
         }
-        # Only the columns the rules read: this runs after every poll, over every paper.
-        papers = session.execute(select(*FACT_COLUMNS).where(PaperRow.deleted.is_(False))).all()
-        anfragen = [_facts(p) for p in papers if p.is_anfrage and p.id not in linked]
-        candidates = [_facts(p) for p in papers if not p.is_anfrage and p.id not in used]
+        # Only the columns the rules read: this runs after every poll that changed something.
+        # The open Anfragen first (indexed), then the other papers streamed in batches, keeping
+        # only those that could answer one: memory stays flat in the number of papers.
+        live = PaperRow.deleted.is_(False)
+        anfragen = [
+            _facts(p)
+            for p in session.execute(select(*FACT_COLUMNS).where(live, PaperRow.is_anfrage))
+            if p.id not in linked
+        ]
+        relevant = _could_answer(anfragen)
+        others = session.execute(
+            select(*FACT_COLUMNS).where(live, PaperRow.is_anfrage.is_(False)),
+            execution_options={"yield_per": 2000},
+        )
+        candidates = [_facts(p) for p in others if p.id not in used and relevant(p)]
         files: dict[str, list[FileFacts]] = {}
         for part in chunks([a.id for a in anfragen]):
             for f in session.scalars(select(FileRow).where(FileRow.paper_id.in_(part))):

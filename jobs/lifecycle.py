@@ -137,10 +137,16 @@ class FollowUpReport:
     updates: int = 0
 
 
-def follow_up(factory: sessionmaker[Session], *, now: datetime, tz: ZoneInfo) -> FollowUpReport:
-    """After a sync: link new answers, then queue replies and parent updates for what changed."""
+def follow_up(
+    factory: sessionmaker[Session], *, now: datetime, tz: ZoneInfo, answers: bool = True
+) -> FollowUpReport:
+    """After a sync: link new answers, then queue replies and parent updates for what changed.
+
+    `answers=False`: no paper or file changed since the last matching finished (jobs/poll.py),
+    so it would find nothing new; it reads every paper, so it is skipped then."""
     report = FollowUpReport()
-    report.answers = link_answers(factory, now=now, tz=tz)
+    if answers:
+        report.answers = link_answers(factory, now=now, tz=tz)
     report.events, report.updates = detect_events(factory, now=now, tz=tz)
     if report.events or report.updates:
         log.info("queued %d thread replies, %d status updates", report.events, report.updates)

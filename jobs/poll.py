@@ -12,6 +12,7 @@ from bot.document.download import download, make_policy
 from bot.feed.client import OParlClient
 from bot.runtime import Runtime
 from bot.store.locks import exclusive
+from bot.store.marks import DONE, PENDING, post_sync_owed, set_post_sync
 from bot.store.search import refresh_search_index
 from jobs.announce import route_pending
 from jobs.deliver import DeliveryReport, deliver_pending
@@ -48,8 +49,21 @@ def sync_all(rt: Runtime, now: datetime, *, route: bool = True) -> PollReport:
         return _sync_all(rt, now, route=route)
 
 
+def _changed(report: PollReport) -> bool:
+    """Did this poll store or read anything the search index or the answer matching read?
+    A failed source may have stored part of its objects: it counts as changed."""
+    return report.documents > 0 or any(
+        not r.ok or r.papers.new or r.papers.changed or r.papers.deleted for r in report.sources
+    )
+
+
 def _sync_all(rt: Runtime, now: datetime, *, route: bool) -> PollReport:
     report = PollReport()
+    # Steps after the sync that read every paper run only when something changed, or when the
+    # poll before did not finish them (bot/store/marks.py): "pending" is committed first.
+    owed = post_sync_owed(rt.factory)
+    if not owed:
+        set_post_sync(rt.factory, PENDING, now)
     for source in rt.config.sources:
         client = rt.client_for(source)
         progress = SyncProgress(source.name)
@@ -81,15 +95,18 @@ def _sync_all(rt: Runtime, now: datetime, *, route: bool) -> PollReport:
             read=sandboxed_reader(rt.document_limits),
             seconds=rt.document_limits.poll_seconds,
         )
-    # `/anfrage suche` and the bare-number lookup read this index (issue 4).
-    refresh_search_index(rt.factory, now=now)
+    full = owed or _changed(report)
+    if full:
+        # `/anfrage suche` and the bare-number lookup read this index (issue 4).
+        refresh_search_index(rt.factory, now=now)
     if not route:
-        return report
+        return report  # the answer matching stays owed ("pending") for the next real poll
     report.routed = route_pending(rt.factory, default_channel=rt.config.slack.channel, now=now)
     # Answers, agenda changes, cancellations → thread replies and parent updates (issue 5).
-    follow_up(rt.factory, now=now, tz=rt.config.reminders.timezone)
+    follow_up(rt.factory, now=now, tz=rt.config.reminders.timezone, answers=full)
     # Calendar SEQUENCE of moved meetings, direct messages to followers (issue 14).
     after_sync(rt.factory, now=now, tz=rt.config.reminders.timezone)
+    set_post_sync(rt.factory, DONE, now)
     return report
 
 

@@ -57,3 +57,20 @@ def test_deliver_bench_runs(tmp_path: Path) -> None:
     assert "Delivery" in out
     data = json.loads(raw.read_text())
     assert data["serial"]["sent"] == data["parallel"]["sent"] == 10
+
+
+def test_process_bench_runs(tmp_path: Path) -> None:
+    raw = tmp_path / "process.json"
+    out = _run("bench_process.py", "--sizes", "100", "--no-pg", "--json", str(raw))
+    assert "The whole process" in out
+    result = json.loads(raw.read_text())["results"][0]
+    assert result["papers"] == 2115
+    sqlite = result["sqlite"]
+    # The real console script stored the whole crawl and indexed it; the idle poll after it
+    # exited cleanly too. Each figure is the child's own.
+    assert sqlite["papers_stored"] == 2115
+    assert sqlite["search_rows"] > 2000
+    for run in (sqlite["first"], sqlite["idle"]):
+        assert run["exit_code"] == 0
+        assert run["peak_rss_mb"] > 20 and run["cpu_seconds"] > 0
+    assert result["floor"]["requests"] > 80

@@ -320,3 +320,13 @@ class MeetingVersion(Base):
     end: Mapped[datetime | None]
     sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     changed_at: Mapped[datetime]
+
+
+class PollMark(Base):
+    """Named marks of the poll (migration 0008): `post_sync` = "pending" while the steps after
+    a sync still owe a full pass (a poll crashed, or one is running), "done" after."""
+
+    __tablename__ = "poll_marks"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime]
