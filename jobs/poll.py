@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bot.config import SourceConfig
 from bot.document.download import download, make_policy
+from bot.faction import perspective_of
 from bot.feed.client import OParlClient
 from bot.runtime import Runtime
 from bot.store.locks import exclusive
@@ -94,7 +95,9 @@ def document_fetcher(rt: Runtime, source: SourceConfig, client: OParlClient) -> 
 
 
 def deliver(rt: Runtime, now: datetime) -> DeliveryReport:
-    render = make_renderer(now=now, tz=rt.config.reminders.timezone)
+    render = make_renderer(
+        now=now, tz=rt.config.reminders.timezone, perspective=perspective_of(rt.config)
+    )
     return deliver_pending(
         rt.factory, rt.notifier, render, now=now, pace_seconds=rt.pace_seconds
     )

@@ -33,6 +33,8 @@ VERBS = {
     "offen": "open",
     "offene": "open",
     "open": "open",
+    "statistik": "statistics",
+    "statistics": "statistics",
 }
 
 # Key aliases in the abo grammar (German canonical, English accepted).
@@ -46,6 +48,8 @@ KEYS = {
     "typ": "art",
     "type": "art",
     "text": "text",
+    "amt": "amt",
+    "department": "amt",
 }
 assert set(KEYS.values()) <= set(FIELDS)
 
