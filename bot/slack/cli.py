@@ -7,6 +7,7 @@ from typing import TextIO
 
 from bot.config import Config
 from bot.errors import ConfigError
+from bot.faction import perspective_of
 from bot.slack.commands import answer
 from bot.slack.notifier import render_text
 from bot.store.db import make_engine, migrate, session_factory, transaction
@@ -49,6 +50,7 @@ def run_lookup(config: Config, query: str, channel: str | None, now: datetime, o
                 now,
                 config.reminders.timezone,
                 default_channel=config.slack.channel,
+                perspective=perspective_of(config),
             )
     finally:
         engine.dispose()
