@@ -187,15 +187,8 @@ def test_retry_after_on_one_channel_does_not_hold_another(
         sync_all(rt, T0)
         with transaction(rt.factory) as s:  # the same announcements, also to a second channel
             for d in _rows(rt):
-                enqueue(
-                    s,
-                    kind="announce",
-                    channel="C0OTHER",
-                    key=d.key,
-                    now=T0,
-                    paper_id=d.paper_id,
-                    payload=d.payload,
-                )
+                enqueue(s, kind="announce", channel="C0OTHER", key=d.key, now=T0,
+                        paper_id=d.paper_id, payload=d.payload)
         deliver(rt, T0)
         deliver(rt, T0 + timedelta(minutes=30))
     finally:
@@ -269,11 +262,8 @@ def test_update_of_a_gone_message_is_final(
         else:
             slack.faults.append(Fault("chat.update", error=how, times=None))
         scenario.feed.add_paper(
-            1951,
-            "14/1951",
-            "Beantwortung der Anfrage 14/1923",
-            "Beantwortung einer Anfrage",
-            "2025-01-20",
+            1951, "14/1951", "Beantwortung der Anfrage 14/1923",
+            "Beantwortung einer Anfrage", "2025-01-20",
         )
         scenario.publish()
         report = poll_once(rt, at("2025-01-21T09:00:00+01:00"))

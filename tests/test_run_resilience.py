@@ -286,12 +286,8 @@ def test_run_waits_for_a_database_that_comes_up_later(
     env = _env(slack, DATABASE_URL=db)
     log = processes.start("run", config, ["run"], env)
     try:
-        _wait(
-            "a line about the database",
-            lambda: "database not reachable" in log.read_text(),
-            60,
-            log,
-        )
+        _wait("a line about the database", lambda: "database not reachable" in log.read_text(),
+              60, log)
         time.sleep(1.5)  # a retry or two while the database is still down
         assert processes.procs[0].poll() is None, log.read_text()
         assert slack.posts() == []
@@ -343,17 +339,13 @@ def test_terminated_lock_session_then_second_poll_posts_nothing_twice(
     engine = create_engine(db)
     with engine.connect() as conn:
         key = scoped_key(conn, "deliver")
-        pids = (
-            conn.execute(
-                text(
-                    "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
-                    " AND ((classid::bigint << 32) | objid::bigint) = :k"
-                ),
-                {"k": key},
-            )
-            .scalars()
-            .all()
-        )
+        pids = conn.execute(
+            text(
+                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND ((classid::bigint << 32) | objid::bigint) = :k"
+            ),
+            {"k": key},
+        ).scalars().all()
     engine.dispose()
     assert len(pids) == 1, "the first poll holds the delivery lock"
     dsn = PG_URL.replace("postgresql+psycopg://", "postgresql://")
