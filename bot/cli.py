@@ -1,4 +1,8 @@
-"""`anfragebot` command line. Every failure the user can cause ends in one line and exit code 2."""
+"""`anfragebot` command line. Every failure the user can cause ends in one line and exit code 2.
+
+Exit codes (a scheduler acts on them; README "Exit codes"): 0 done; 1 every source failed, a
+delivery was parked in this run, or `check` found a problem; 2 bad configuration or usage.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,32 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.config import Config, load_config
+from bot.config import NO_CONFIG_FILE, Config, load_config
 from bot.errors import BotError, ConfigError
 from bot.logs import setup_logging
 
+if TYPE_CHECKING:
+    from jobs.deliver import DeliveryReport
+    from jobs.poll import PollReport
+
 log = logging.getLogger("anfragebot")
+
+# Commands that act for the faction: started without a config file they would poll nothing
+# and create a database wherever they were started (issue 11).
+NEEDS_CONFIG_FILE = ("poll", "run", "remind", "serve")
+DEFAULT_CONFIG = Path("config.toml")
+
+
+def package_version() -> str:
+    try:
+        return version("anfragebot")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def parse_now(text: str | None, tz: ZoneInfo) -> datetime:
@@ -36,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="anfragebot", description="Follows a council faction's Anfragen and posts to Slack."
     )
     parser.add_argument("--config", type=Path, help="TOML config file (see config.example.toml)")
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {package_version()}"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     sub.add_parser("demo", help="run the pipeline once against a built-in sample feed")
@@ -43,8 +68,20 @@ def build_parser() -> argparse.ArgumentParser:
     poll = sub.add_parser("poll", help="sync every source, then deliver what is pending")
     poll.add_argument("--once", action="store_true", required=True, help="one poll, then exit")
     poll.add_argument("--now", help="act as if it were this moment (ISO 8601)")
+    poll.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what would be posted; send nothing and change no delivery state",
+    )
 
     sub.add_parser("run", help="long-running: poll on a schedule")
+
+    check = sub.add_parser(
+        "check", help="test the setup: config, database, sources, Slack tokens and channels"
+    )
+    check.add_argument(
+        "--http", action="store_true", help="also require SLACK_SIGNING_SECRET (anfragebot serve)"
+    )
 
     remind = sub.add_parser("remind", help="send the reminders (and digest) due now; no sync")
     remind.add_argument("--once", action="store_true", required=True, help="one run, then exit")
@@ -74,10 +111,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def config_path(args: argparse.Namespace) -> Path | None:
+    """--config, else config.toml in the working directory, else None (defaults)."""
+    if args.config is not None:
+        return Path(args.config)
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None
+
+
 def _config(args: argparse.Namespace) -> Config:
-    path = args.config
-    if path is None and Path("config.toml").exists():
-        path = Path("config.toml")
+    path = config_path(args)
+    if path is None and args.command in NEEDS_CONFIG_FILE:
+        raise ConfigError(NO_CONFIG_FILE)
     return load_config(path, os.environ)
 
 
@@ -93,6 +137,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             setup_logging("WARNING")
             return run_demo(sys.stdout)
+        if args.command == "check":
+            from bot.check import run_check
+
+            setup_logging("WARNING")
+            return run_check(config_path(args), os.environ, sys.stdout, http=args.http)
         config = _config(args)
         setup_logging(config.log_level)
         return _dispatch(args, config)
@@ -113,28 +162,38 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
     tz = config.reminders.timezone
     if args.command == "poll":
         from jobs.poll import poll_once
+        from jobs.preview import dry_run
 
+        if not config.sources:
+            raise ConfigError("no [[sources]] configured: nothing to poll")
         now = parse_now(args.now, tz)
         rt = build_runtime(config)
         try:
-            # A failed source is logged with its reason; the exit code stays 0 so a cron job
-            # does not mail every outage of a council server.
-            poll_once(rt, now)
+            if args.dry_run:
+                return poll_exit_code(dry_run(rt, now, sys.stdout))
+            return poll_exit_code(poll_once(rt, now))
         finally:
             rt.close()
-        return 0
     if args.command == "remind":
         from jobs.remind import remind_once
 
         rt = build_runtime(config)
         try:
-            remind_once(rt, parse_now(args.now, tz))
+            report = remind_once(rt, parse_now(args.now, tz))
         finally:
             rt.close()
-        return 0
+        return delivery_exit_code(report.delivery)
     if args.command == "run":
         from jobs.scheduler import run_forever
 
+        if not config.sources:
+            # Allowed: a `run` may only answer /anfrage over Socket Mode.
+            log.warning("no [[sources]] configured: nothing is polled")
+        if not config.slack.bot_token:
+            log.warning(
+                "SLACK_BOT_TOKEN is not set: polling and storing, but nothing is sent until "
+                "`run` is started with the token (every announcement waits until then)"
+            )
         return run_forever(config)
     if args.command == "requeue":
         from bot.store.db import transaction
@@ -167,6 +226,25 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
             config, " ".join(args.query), args.channel, parse_now(args.now, tz), sys.stdout
         )
     raise ConfigError(f"unknown command {args.command}")
+
+
+def poll_exit_code(report: PollReport) -> int:
+    """1 when every source failed (cron mails the operator), or a delivery was parked."""
+    failed = [s for s in report.sources if not s.ok]
+    if report.sources and len(failed) == len(report.sources):
+        log.error("every source failed (%s): exit code 1", ", ".join(s.source for s in failed))
+        return 1
+    return delivery_exit_code(report.delivery)
+
+
+def delivery_exit_code(report: DeliveryReport | None) -> int:
+    if report is not None and report.parked:
+        log.error(
+            "%d deliveries parked in this run (see anfragebot status; then anfragebot requeue)",
+            report.parked,
+        )
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

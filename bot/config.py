@@ -6,6 +6,7 @@ demo build configurations without touching `os.environ`.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from collections.abc import Mapping
@@ -15,10 +16,17 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 from bot.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite:///anfragebot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+NO_CONFIG_FILE = (
+    "no configuration file: create one with `cp config.example.toml config.toml` and edit it "
+    "(read from the working directory), or pass --config PATH"
+)
 
 
 @dataclass(frozen=True)
@@ -291,9 +299,104 @@ def deadlines_config(data: Mapping[str, Any]) -> DeadlinesConfig:
     return DeadlinesConfig(answer_days=days or 0, paper_types=tuple(types))
 
 
-def config_from_dict(data: Mapping[str, Any], environ: Mapping[str, str]) -> Config:
+# Every key the loader reads, per table (None: the top level). A key or table not listed here is
+# a typo (`chanel`, `[[source]]`, `[slak]`): silently ignoring it lost announcements (issue 11).
+# `[database] instance` is read by the lock keys, `[[sources]] document_hosts` by the documents.
+KNOWN_KEYS: dict[str | None, frozenset[str]] = {
+    None: frozenset(
+        {
+            "poll_minutes",
+            "log_level",
+            "database",
+            "sources",
+            "slack",
+            "reminders",
+            "digest",
+            "faction",
+            "deadlines",
+        }
+    ),
+    "database": frozenset({"url", "instance"}),
+    "sources": frozenset(
+        {"name", "url", "requests_per_second", "timeout_seconds", "document_hosts"}
+    ),
+    "slack": frozenset({"channel", "announce_max_age_days", "api_url", "pace_seconds"}),
+    "reminders": frozenset({"lead_times", "timezone", "morning_of"}),
+    "digest": frozenset({"enabled", "weekday", "hour"}),
+    # issue 13; `[deadlines.paper_types]` holds paper type names, any key is fine there.
+    "faction": frozenset({"name", "aliases"}),
+    "deadlines": frozenset({"answer_days", "paper_types"}),
+}
+_ARRAY_TABLES = frozenset({"sources"})
+
+
+def _shown(name: str, value: Any, where: str | None) -> str:
+    """How the user wrote it: `[slak]`, `[[source]]`, `slack.chanel`, `poll_minute`."""
+    if where is not None:
+        return f"{where}.{name}"
+    if name in _ARRAY_TABLES or (
+        isinstance(value, list) and value and all(isinstance(v, dict) for v in value)
+    ):
+        return f"[[{name}]]"
+    return f"[{name}]" if isinstance(value, dict) else name
+
+
+def unknown_keys(data: Mapping[str, Any]) -> list[str]:
+    """One description per unknown key or table, with a suggestion when a known one is close."""
+    problems: list[str] = []
+
+    def check(table: Mapping[str, Any], kind: str | None, where: str | None) -> None:
+        known = KNOWN_KEYS[kind]
+        for name, value in table.items():
+            if name in known:
+                continue
+            what = _shown(name, value, where)
+            close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+            hint = f" (did you mean {_shown(close[0], value, where)}?)" if close else ""
+            noun = "table" if what.startswith("[") else "key"
+            problems.append(f"unknown {noun} {what}{hint}")
+
+    check(data, None, None)
+    for kind in (k for k in KNOWN_KEYS if k is not None):
+        value = data.get(kind)
+        if isinstance(value, dict):
+            check(value, kind, kind)
+        elif isinstance(value, list):
+            for i, entry in enumerate(value):
+                if isinstance(entry, dict):
+                    check(entry, kind, f"{kind}[{i}]")
+    return problems
+
+
+def resolve_sqlite_path(url: str, base: Path) -> str:
+    """A relative SQLite path is relative to the config file, not to wherever the command runs:
+    cron and a shell started elsewhere must share one database (issue 11)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url  # make_engine names the bad URL
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return url
+    if database.startswith("file:") or Path(database).is_absolute():
+        return url
+    return parsed.set(database=str(base / database)).render_as_string(hide_password=False)
+
+
+def config_from_dict(
+    data: Mapping[str, Any], environ: Mapping[str, str], *, base_dir: Path | None = None
+) -> Config:
+    """`base_dir`: the config file's directory; relative SQLite paths are resolved against it."""
+    problems = unknown_keys(data)
+    if problems:
+        raise ConfigError("; ".join(problems))
     db = _table(data, "database")
-    url = environ.get("DATABASE_URL") or _typed(db, "url", str, "database") or DEFAULT_DATABASE_URL
+    url = _typed(db, "url", str, "database") or DEFAULT_DATABASE_URL
+    if base_dir is not None:
+        url = resolve_sqlite_path(url, base_dir)
+    # DATABASE_URL belongs to the process environment (a service unit, a container): it is
+    # used as given, a relative SQLite path relative to the working directory.
+    url = environ.get("DATABASE_URL") or url
     poll = _typed(data, "poll_minutes", (int, float), "")
     if poll is not None and poll <= 0:
         raise ConfigError("poll_minutes: must be > 0")
@@ -327,4 +430,7 @@ def load_config(path: Path | None, environ: Mapping[str, str]) -> Config:
         raise ConfigError(f"config file {path} is not valid TOML: {e}") from e
     except OSError as e:
         raise ConfigError(f"config file {path} cannot be read: {e.strerror or e}") from e
-    return config_from_dict(data, environ)
+    try:
+        return config_from_dict(data, environ, base_dir=path.resolve().parent)
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e}") from e

@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
-from typing import TextIO
 
 import httpx
 from sqlalchemy import Engine
@@ -14,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Config, SourceConfig
 from bot.document.limits import DocumentLimits
 from bot.feed.client import OParlClient, make_http_client
-from bot.slack.notifier import Notifier, SlackNotifier, TerminalNotifier
+from bot.slack.notifier import Notifier, SlackNotifier
 from bot.store.db import make_engine, migrate, session_factory
 
 
@@ -23,7 +21,9 @@ class Runtime:
     config: Config
     engine: Engine
     factory: sessionmaker[Session]
-    notifier: Notifier
+    # None without SLACK_BOT_TOKEN: polls sync and route, and every delivery stays pending
+    # until a run with the token sends it (issue 11). `demo` passes a TerminalNotifier.
+    notifier: Notifier | None
     http: httpx.Client
     pace_seconds: float = 1.0
     retry_backoff_seconds: float = 1.0
@@ -46,10 +46,12 @@ class Runtime:
         self.engine.dispose()
 
 
-def make_notifier(config: Config, out: TextIO | None = None) -> Notifier:
+def make_notifier(config: Config) -> Notifier | None:
+    """Slack, or nothing: printing to a terminal is not delivering, so without a token no
+    delivery is marked done (the demo passes its TerminalNotifier itself)."""
     if config.slack.bot_token:
         return SlackNotifier(config.slack.bot_token, config.slack.api_url)
-    return TerminalNotifier(out or sys.stdout)
+    return None
 
 
 def build_runtime(
@@ -57,7 +59,6 @@ def build_runtime(
     *,
     notifier: Notifier | None = None,
     http: httpx.Client | None = None,
-    out: TextIO | None = None,
     pace_seconds: float | None = None,
     retry_backoff_seconds: float = 1.0,
     document_limits: DocumentLimits | None = None,
@@ -69,7 +70,7 @@ def build_runtime(
         config=config,
         engine=engine,
         factory=session_factory(engine),
-        notifier=notifier or make_notifier(config, out),
+        notifier=notifier or make_notifier(config),
         http=http or make_http_client(timeout),
         pace_seconds=config.slack.pace_seconds if pace_seconds is None else pace_seconds,
         retry_backoff_seconds=retry_backoff_seconds,

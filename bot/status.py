@@ -10,8 +10,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.runtime import Runtime
-from bot.store.deliveries import counts
-from bot.store.schema import Delivery, DocumentRow, FileRow, PaperRow, Source
+from bot.store.overview import delivery_counts, known_sources
+from bot.store.schema import Delivery, DocumentRow, FileRow, PaperRow
 
 
 def print_status(rt: Runtime, now: datetime, out: TextIO) -> None:
@@ -22,8 +22,17 @@ def print_status(rt: Runtime, now: datetime, out: TextIO) -> None:
 
     with rt.factory() as session:
         print("Quellen:", file=out)
-        for src in session.scalars(select(Source).order_by(Source.name)).all():
-            print(f"  {src.name}: letzter Erfolg {show(src.last_success_at)}", file=out)
+        stored = known_sources(session)
+        configured = [s.name for s in rt.config.sources]
+        # Configured sources first (also before their first sync), then ones dropped from the
+        # configuration whose data the store still holds.
+        for name in [*configured, *sorted(set(stored) - set(configured))]:
+            src = stored.get(name)
+            note = "" if name in configured else " (nicht mehr konfiguriert)"
+            if src is None or (src.last_attempt_at is None and src.last_success_at is None):
+                print(f"  {name}: noch nicht abgerufen{note}", file=out)
+                continue
+            print(f"  {name}: letzter Erfolg {show(src.last_success_at)}{note}", file=out)
             if src.last_error and (
                 not src.last_success_at or (src.last_error_at or now) > src.last_success_at
             ):
@@ -36,13 +45,20 @@ def print_status(rt: Runtime, now: datetime, out: TextIO) -> None:
             or 0
         )
         print(f"Vorlagen: {papers}, davon Anfragen: {anfragen}", file=out)
-        c = counts(session)
-        waiting = c.get("pending", 0) + c.get("sending", 0)
+        # "gesendet": Slack accepted it. "übersprungen": recorded as told without a post
+        # (events of a first sync, already shown in the announcement).
+        c = delivery_counts(session)
         print(
-            f"Zustellungen: {c.get('sent', 0)} gesendet, {waiting} "
-            f"ausstehend, {c.get('parked', 0)} geparkt",
+            f"Zustellungen: {c.sent} gesendet, {c.waiting} ausstehend, {c.parked} geparkt, "
+            f"{c.skipped} übersprungen",
             file=out,
         )
+        if c.waiting and not rt.config.slack.bot_token:
+            print(
+                "  SLACK_BOT_TOKEN ist nicht gesetzt: ausstehende Zustellungen warten, bis ein "
+                "Abruf mit Token läuft.",
+                file=out,
+            )
         parked = session.scalars(
             select(Delivery).where(Delivery.status == "parked").order_by(Delivery.id)
         ).all()

@@ -48,7 +48,12 @@ def sandboxed_reader(limits: DocumentLimits) -> Read:
 
 
 def _candidates(session: Session, source: str, budget: int, now: datetime) -> list[str]:
-    """Pending announcements first, then the newest Anfragen whose document was not read."""
+    """Every Anfrage waiting for its announcement, then up to `budget` of the newest others
+    whose document was not read.
+
+    The budget bounds only the backfill: an announcement waits for its document, so capping
+    the waiting ones too left a backlog after an outage (or after runs killed mid-way) for
+    later polls, and a poll that ran to completion had not announced what it had found."""
     stale = or_(DocumentRow.file_id.is_(None), DocumentRow.version_key != FileRow.version_key)
     due = DocumentRow.next_attempt_at <= now
     legacy = and_(
@@ -69,10 +74,16 @@ def _candidates(session: Session, source: str, budget: int, now: datetime) -> li
             PaperRow.deleted.is_(False),
             or_(stale, due, legacy),
         )
-        .order_by((PaperRow.announce_state == "pending").desc(), PaperRow.date.desc())
-        .limit(budget * 3)
     )
-    return list(dict.fromkeys(session.scalars(query).all()))[:budget]
+    pending = session.scalars(
+        query.where(PaperRow.announce_state == "pending").order_by(PaperRow.date, PaperRow.id)
+    ).all()
+    others = session.scalars(
+        query.where(or_(PaperRow.announce_state.is_(None), PaperRow.announce_state != "pending"))
+        .order_by(PaperRow.date.desc())
+        .limit(budget * 3)
+    ).all()
+    return list(dict.fromkeys([*pending, *list(dict.fromkeys(others))[:budget]]))
 
 
 @dataclass(frozen=True)
@@ -119,8 +130,9 @@ def read_documents(
     seconds: float | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> int:
-    """Read up to `budget` documents, for at most `seconds` (None: no limit); returns how many
-    were read (successfully or not). The rest are read on the next poll.
+    """Read the documents of Anfragen waiting for their announcement, and up to `budget` others,
+    for at most `seconds` (None: no limit); returns how many were read (successfully or not).
+    The rest are read on the next poll.
 
     `read` defaults to the sandbox with default limits (bot/document/sandbox.py)."""
     read = read or sandboxed_reader(DocumentLimits())

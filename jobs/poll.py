@@ -18,6 +18,8 @@ from jobs.announce import route_pending
 from jobs.deliver import DeliveryReport, deliver_pending
 from jobs.documents import Fetch, read_documents, sandboxed_reader
 from jobs.lifecycle import follow_up
+from jobs.preview import log_held_back, log_no_token
+from jobs.progress import SyncProgress
 from jobs.render import make_renderer
 from jobs.sync import SyncReport, sync_source
 
@@ -34,28 +36,32 @@ class PollReport:
     sync_skipped: bool = False
 
 
-def sync_all(rt: Runtime, now: datetime) -> PollReport:
+def sync_all(rt: Runtime, now: datetime, *, route: bool = True) -> PollReport:
     """Sync every source, read documents, index, route. One process at a time: cron's
     `poll --once` next to `run` would otherwise store the same objects twice at once (unique
-    constraint errors); the one that finds a sync running leaves it to that one."""
+    constraint errors); the one that finds a sync running leaves it to that one.
+    `route=False` (`poll --dry-run`): store what the feed says, but add no deliveries."""
     with exclusive(rt.engine, "sync") as mine:
         if not mine:
             log.info("another process is syncing right now; skipping the sync this round")
             return PollReport(sync_skipped=True)
-        return _sync_all(rt, now)
+        return _sync_all(rt, now, route=route)
 
 
-def _sync_all(rt: Runtime, now: datetime) -> PollReport:
+def _sync_all(rt: Runtime, now: datetime, *, route: bool) -> PollReport:
     report = PollReport()
     for source in rt.config.sources:
         client = rt.client_for(source)
+        progress = SyncProgress(source.name)
         result = sync_source(
             client,
             rt.factory,
             source,
             now=now,
             announce_max_age_days=rt.config.slack.announce_max_age_days,
+            progress=progress.page,
         )
+        progress.done()
         report.sources.append(result)
         if result.ok:
             p = result.papers
@@ -65,6 +71,7 @@ def _sync_all(rt: Runtime, now: datetime) -> PollReport:
             )
         else:
             log.error("source %s failed: %s", source.name, result.error)
+        log_held_back(rt, source.name, now)
 
         report.documents += read_documents(
             rt.factory,
@@ -76,6 +83,8 @@ def _sync_all(rt: Runtime, now: datetime) -> PollReport:
         )
     # `/anfrage suche` and the bare-number lookup read this index (issue 4).
     refresh_search_index(rt.factory, now=now)
+    if not route:
+        return report
     report.routed = route_pending(rt.factory, default_channel=rt.config.slack.channel, now=now)
     # Answers, agenda changes, cancellations → thread replies and parent updates (issue 5).
     follow_up(rt.factory, now=now, tz=rt.config.reminders.timezone)
@@ -95,6 +104,10 @@ def document_fetcher(rt: Runtime, source: SourceConfig, client: OParlClient) -> 
 
 
 def deliver(rt: Runtime, now: datetime) -> DeliveryReport:
+    if rt.notifier is None:
+        # No SLACK_BOT_TOKEN: send nothing and mark nothing sent (issue 11).
+        log_no_token(rt, now)
+        return DeliveryReport()
     render = make_renderer(
         now=now, tz=rt.config.reminders.timezone, perspective=perspective_of(rt.config)
     )

@@ -1,8 +1,13 @@
 """Reminders before committee sessions and the weekly digest of open Anfragen.
 
-`remind_once` syncs nothing: it enqueues what is due at `now` and delivers. Messages are built
-at send time from the store (jobs/render.py → `render_reminder` / `render_digest`), so a
-meeting cancelled or moved after the row was queued is never announced with stale data.
+`remind_once` runs no sync. For every reminder due at `now` it first reads that meeting's own
+object from the feed (one request per meeting, `read_fresh`) and writes it back to the store:
+councils cancel and move sessions without touching `modified`, and the last poll may be an hour
+old. Cancelled → no reminder; moved → none now, one when the new date is due; either way the
+lifecycle's thread notes follow (`detect_events`). A failing read is tried again on the next
+run; from `FRESH_READ_GRACE` after the due time the reminder goes out with the stored data and a
+"Stand der Sitzungsdaten" line. Messages are built at send time from the store
+(jobs/render.py → `render_reminder` / `render_digest`).
 
 Reminder key: `{meeting_id}|{lead}|{start UTC ISO}` per channel. The start time is part of the
 key, so a moved meeting gets a fresh reminder for its new date, and each (meeting, lead time,
@@ -13,26 +18,35 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import DigestConfig, RemindersConfig
+from bot.config import DigestConfig, RemindersConfig, SourceConfig
 from bot.deadlines import answer_due, overdue_days
+from bot.domain import Meeting
+from bot.errors import FeedError
 from bot.faction import NOBODY, Perspective, clean_subject
+from bot.feed.client import OParlClient
+from bot.feed.parse import parse_meeting
 from bot.slack import lifecycle_blocks as lb
-from bot.slack.blocks import owner_of
+from bot.slack.blocks import MAX_BLOCKS, owner_of
 from bot.store.db import transaction
 from bot.store.deliveries import Claimed, enqueue
 from bot.store.lifecycle import (
     announce_channels,
     committee_name,
+    data_as_of,
     is_placeholder,
     on_meetings,
+    queued_keys,
+    save_fresh_meeting,
     tracked,
     upcoming_meetings,
 )
@@ -89,54 +103,199 @@ def reminder_key(meeting_id: str, label: str, start: datetime) -> str:
     return f"{meeting_id}|{label}|{start.astimezone(UTC).isoformat()}"
 
 
-def enqueue_reminders(
-    factory: sessionmaker[Session], *, now: datetime, config: RemindersConfig
-) -> int:
-    """One reminder row per due (meeting, lead time, channel); returns rows added."""
+@dataclass(frozen=True)
+class DueReminder:
+    """A reminder due at `now` by what the store says, not yet queued in `channels`."""
+
+    meeting_id: str
+    source: str
+    label: str
+    start: datetime
+    # When its slot began ("2 days before"): the fresh-read grace counts from here.
+    moment: datetime
+    channels: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return reminder_key(self.meeting_id, self.label, self.start)
+
+
+def plan_reminders(
+    session: Session, *, now: datetime, config: RemindersConfig
+) -> list[DueReminder]:
+    """Every (meeting, lead time) due at `now` with channels that have not got it yet."""
     horizon = max([*config.lead_times, timedelta(days=1)])
+    meetings = [
+        m
+        for m in upcoming_meetings(session, after=now, until=now + horizon)
+        if m.start
+        and not is_placeholder(m.name, m.start, m.start.astimezone(config.timezone).date())
+    ]
+    due = {m.id: (m, due_slot(m.start, now, config)) for m in meetings if m.start}
+    due = {mid: (m, label) for mid, (m, label) in due.items() if label}
+    if not due:
+        return []
+    by_paper = on_meetings(session, list(due))
+    gone = (
+        set(
+            session.scalars(
+                select(PaperRow.id).where(PaperRow.id.in_(list(by_paper)), PaperRow.deleted)
+            ).all()
+        )
+        if by_paper
+        else set()
+    )
+    by_paper = {pid: apps for pid, apps in by_paper.items() if pid not in gone}
+    channels: dict[str, set[str]] = {}
+    for t in tracked(session, sent_only=True, paper_ids=list(by_paper)):
+        for a in by_paper[t.paper_id]:
+            channels.setdefault(a.meeting_id, set()).add(t.channel)
+    out: list[DueReminder] = []
+    for mid, (meeting, label) in due.items():
+        assert meeting.start is not None and label is not None
+        moment = dict(slots(meeting.start, config))[label]
+        out.append(
+            DueReminder(
+                mid,
+                meeting.source,
+                label,
+                meeting.start,
+                moment,
+                tuple(sorted(channels.get(mid, ()))),
+            )
+        )
+    queued = queued_keys(session, "reminder", [d.key for d in out])
+    out = [
+        replace(d, channels=tuple(c for c in d.channels if (c, d.key) not in queued)) for d in out
+    ]
+    return [d for d in out if d.channels]
+
+
+def enqueue_reminders(
+    factory: sessionmaker[Session],
+    *,
+    now: datetime,
+    config: RemindersConfig,
+    verdicts: Mapping[str, FreshRead] | None = None,
+) -> int:
+    """One reminder row per due (meeting, lead time, channel); returns rows added.
+
+    With `verdicts` (the fresh reads of this run), only meetings read fresh just now, or
+    whose read failed past its grace, are queued; the others wait for the next run."""
     added = 0
     with transaction(factory) as session:
-        meetings = [
-            m
-            for m in upcoming_meetings(session, after=now, until=now + horizon)
-            if m.start
-            and not is_placeholder(m.name, m.start, m.start.astimezone(config.timezone).date())
-        ]
-        due = {m.id: (m, due_slot(m.start, now, config)) for m in meetings if m.start}
-        due = {mid: (m, label) for mid, (m, label) in due.items() if label}
-        if not due:
-            return 0
-        by_paper = on_meetings(session, list(due))
-        gone = (
-            set(
-                session.scalars(
-                    select(PaperRow.id).where(PaperRow.id.in_(list(by_paper)), PaperRow.deleted)
-                ).all()
-            )
-            if by_paper
-            else set()
-        )
-        by_paper = {pid: apps for pid, apps in by_paper.items() if pid not in gone}
-        channels: dict[str, set[str]] = {}
-        for t in tracked(session, sent_only=True, paper_ids=list(by_paper)):
-            for a in by_paper[t.paper_id]:
-                channels.setdefault(a.meeting_id, set()).add(t.channel)
-        for mid, (meeting, label) in due.items():
-            assert meeting.start is not None and label is not None
-            for channel in sorted(channels.get(mid, ())):
+        for due in plan_reminders(session, now=now, config=config):
+            verdict = verdicts.get(due.meeting_id) if verdicts is not None else None
+            if verdicts is not None and verdict is None:
+                continue
+            payload: dict[str, Any] = {
+                "meeting_id": due.meeting_id,
+                "start": due.start.astimezone(UTC).isoformat(),
+                "lead": due.label,
+            }
+            if verdict is not None and not verdict.fresh:
+                payload["stand"] = verdict.stand.isoformat() if verdict.stand else None
+            for channel in due.channels:
                 added += enqueue(
                     session,
                     kind="reminder",
                     channel=channel,
-                    key=reminder_key(mid, label, meeting.start),
+                    key=due.key,
                     now=now,
-                    payload={
-                        "meeting_id": mid,
-                        "start": meeting.start.astimezone(UTC).isoformat(),
-                        "lead": label,
-                    },
+                    payload=payload,
                 )
     return added
+
+
+# -- fresh reads -----------------------------------------------------------------------------
+
+# A reminder whose fresh read keeps failing waits at most this long after its due time (and
+# never past this long before the session), then goes out with the stored data and says when
+# they were read.
+FRESH_READ_GRACE = timedelta(hours=1)
+STAND_LINE = "Stand der Sitzungsdaten: {when}"
+STAND_UNKNOWN = "unbekannt"
+
+
+@dataclass(frozen=True)
+class FreshRead:
+    """The outcome for one meeting in this run: read just now (`fresh`), or not readable and
+    past its grace, so send with the stored data as of `stand`."""
+
+    fresh: bool
+    stand: datetime | None = None
+    changed: bool = False
+
+
+def fresh_deadline(due: DueReminder) -> datetime:
+    """Until when a failing fresh read holds the reminder back."""
+    latest = min(due.moment + FRESH_READ_GRACE, due.start - FRESH_READ_GRACE)
+    return max(due.moment, latest)
+
+
+def _origin(url: str) -> tuple[str, str | None, int | None]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:
+        port = None
+    return parts.scheme, parts.hostname, port
+
+
+def read_meeting(client: OParlClient, source: SourceConfig, meeting_id: str) -> Meeting:
+    """One request for the meeting's own object. The id comes from the feed: it is fetched only
+    over http(s) from the origin (scheme, host, port) of the source's System URL."""
+    wanted, allowed = _origin(meeting_id), _origin(source.url)
+    if wanted[0] not in ("http", "https") or wanted != allowed:
+        raise FeedError(f"{meeting_id}: not on the council's host {allowed[1]}")
+    raw = client.get_object(meeting_id)
+    meeting = parse_meeting(raw)
+    if meeting.id != meeting_id:
+        raise FeedError(f"{meeting_id}: the server answered with another object ({meeting.id})")
+    if meeting.start is None and not (meeting.cancelled or meeting.deleted):
+        raise FeedError(f"{meeting_id}: the object has no start")
+    return meeting
+
+
+def read_fresh(rt: Runtime, due: Sequence[DueReminder], now: datetime) -> dict[str, FreshRead]:
+    """Read each due meeting's object from the feed (one request per meeting; the client's
+    bounded retries included) and write it back, so the lifecycle and the reminder see it.
+    A meeting that cannot be read or stored counts as not read."""
+    sources = {s.name: s for s in rt.config.sources}
+    out: dict[str, FreshRead] = {}
+    for d in {d.meeting_id: d for d in due}.values():
+        source = sources.get(d.source)
+        try:
+            if source is None:
+                raise FeedError(f"source {d.source!r} is no longer configured")
+            meeting = read_meeting(rt.client_for(source), source, d.meeting_id)
+            with transaction(rt.factory) as session:
+                changed = save_fresh_meeting(session, d.source, meeting)
+        except Exception as e:  # noqa: BLE001 - one unreadable meeting never stops the others
+            reason = f"{type(e).__name__}: {e}" if not isinstance(e, FeedError) else str(e)
+            deadline = fresh_deadline(d)
+            if now < deadline:
+                log.warning(
+                    "reminder for %s held back: fresh read failed (%s); trying again until %s",
+                    d.meeting_id,
+                    reason,
+                    deadline.isoformat(),
+                )
+                continue
+            with rt.factory() as session:
+                stand = data_as_of(session, d.source)
+            log.warning(
+                "reminder for %s sent with stored data as of %s: fresh read failed (%s)",
+                d.meeting_id,
+                stand.isoformat() if stand else "unknown",
+                reason,
+            )
+            out[d.meeting_id] = FreshRead(fresh=False, stand=stand)
+            continue
+        if changed:
+            log.info("meeting %s changed without notice in the feed (fresh read)", d.meeting_id)
+        out[d.meeting_id] = FreshRead(fresh=True, changed=changed)
+    return out
 
 
 def render_reminder(
@@ -187,7 +346,34 @@ def render_reminder(
         entries=entries,
         tz=tz,
     )
+    if "stand" in item.payload:
+        text, blocks = _with_stand(text, blocks, item.payload.get("stand"), tz)
     return Rendered(text=text, blocks=blocks)
+
+
+def stand_line(stand: object, tz: ZoneInfo) -> str:
+    """`Stand der Sitzungsdaten: 03.02.2025 10:00` (local time), for a reminder sent without
+    a fresh read."""
+    try:
+        moment = datetime.fromisoformat(str(stand))
+    except ValueError:
+        return STAND_LINE.format(when=STAND_UNKNOWN)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return STAND_LINE.format(when=moment.astimezone(tz).strftime("%d.%m.%Y %H:%M"))
+
+
+def _with_stand(
+    text: str, blocks: list[dict[str, Any]], stand: object, tz: ZoneInfo
+) -> tuple[str, list[dict[str, Any]]]:
+    # Our own words and digits only: nothing from the council to escape. Right under the
+    # date, so nobody reads the date without it; the block limit still holds.
+    line = stand_line(stand, tz)
+    note = {"type": "context", "elements": [{"type": "mrkdwn", "text": line}]}
+    out = [*blocks[:2], note, *blocks[2:]]
+    if len(out) > MAX_BLOCKS:
+        del out[-2]  # drop the last section of Anfragen, keep the RIS link
+    return f"{text}\n{line}", out
 
 
 def _top_order(top: str | None) -> tuple[int, ...]:
@@ -274,18 +460,31 @@ def render_digest(
 class RemindReport:
     reminders: int = 0
     digests: int = 0
+    fresh_reads: int = 0
     overdue: int = 0
     delivery: DeliveryReport | None = None
 
 
 def remind_once(rt: Runtime, now: datetime) -> RemindReport:
-    """`anfragebot remind --once` and the scheduler's remind job: enqueue what is due, send."""
+    """`anfragebot remind --once` and the scheduler's remind job: read each due meeting afresh,
+    enqueue what is still due, send."""
+    from jobs.lifecycle import detect_events  # here: jobs.lifecycle imports this module
     from jobs.overdue import enqueue_overdue
     from jobs.poll import deliver  # here, not above: jobs.poll imports the lifecycle renderers
 
     report = RemindReport()
     config = rt.config
-    report.reminders = enqueue_reminders(rt.factory, now=now, config=config.reminders)
+    with rt.factory() as session:
+        due = plan_reminders(session, now=now, config=config.reminders)
+    verdicts = read_fresh(rt, due, now)
+    report.fresh_reads = sum(1 for v in verdicts.values() if v.fresh)
+    if any(v.changed for v in verdicts.values()):
+        # Cancelled or moved: one note in each thread of an Anfrage on its agenda (the keys of
+        # the lifecycle's events make sure a later poll does not repeat them).
+        detect_events(rt.factory, now=now, tz=config.reminders.timezone)
+    report.reminders = enqueue_reminders(
+        rt.factory, now=now, config=config.reminders, verdicts=verdicts
+    )
     report.digests = enqueue_digest(
         rt.factory,
         now=now,

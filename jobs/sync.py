@@ -60,8 +60,10 @@ def sync_source(
     now: datetime,
     announce_max_age_days: int,
     clock: Callable[[], datetime] = _wall_clock,
+    progress: Progress | None = None,
 ) -> SyncReport:
-    """Fetch everything new from one source. Never raises for feed trouble: returns the reason."""
+    """Fetch everything new from one source. Never raises for feed trouble: returns the reason.
+    `progress` is told of every list page read (jobs/progress.py shows a long first sync)."""
     report = SyncReport(source=source.name)
     requests_before = client.requests
     with transaction(factory) as session:
@@ -83,7 +85,14 @@ def sync_source(
                 if raw_body.get("deleted"):
                     continue
                 _sync_body(
-                    client, factory, source.name, parse_body(raw_body), policy, report, clock
+                    client,
+                    factory,
+                    source.name,
+                    parse_body(raw_body),
+                    policy,
+                    report,
+                    clock,
+                    progress,
                 )
     except FeedError as e:
         report.ok = False
@@ -109,6 +118,7 @@ def _sync_body(
     policy: AnnouncePolicy,
     report: SyncReport,
     clock: Callable[[], datetime],
+    progress: Progress | None = None,
 ) -> None:
     with transaction(factory) as session:
         save_body(session, source, body)
@@ -135,7 +145,8 @@ def _sync_body(
     ):
         if url:
             unknown = partial(_count_unknown, factory, model)
-            _sync_list(client, factory, source, url, save, unknown, clock, policy.now)
+            seen = partial(progress, model.__tablename__) if progress else None
+            _sync_list(client, factory, source, url, save, unknown, clock, policy.now, seen)
 
 
 def _count_unknown(factory: sessionmaker[Session], model: Any, page: Page) -> int:
@@ -150,6 +161,8 @@ def _count_unknown(factory: sessionmaker[Session], model: Any, page: Page) -> in
 
 # Saves one batch of raw list items; returns how many ids were not stored before.
 SaveFn = Callable[[Session, list[dict[str, Any]]], int]
+# Told of each page read: (table name of the list, "papers" etc., the page).
+Progress = Callable[[str, Page], None]
 
 # A full read commits every BATCH_OBJECTS objects (or BATCH_SECONDS after the first page of a
 # batch, so a slow server does not hold a transaction open): fewer, larger transactions are
@@ -176,7 +189,14 @@ class _Read:
 
 
 class _Batch:
-    def __init__(self, factory: sessionmaker[Session], save: SaveFn, read: _Read) -> None:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        save: SaveFn,
+        read: _Read,
+        seen: Callable[[Page], None] | None = None,
+    ) -> None:
+        self.seen = seen
         self.factory = factory
         self.save = save
         self.read = read
@@ -190,6 +210,8 @@ class _Batch:
         self.items.extend(page.items)
         self.read.count += len(page.items)
         self.read.pages += 1
+        if self.seen:
+            self.seen(page)
         if len(self.read.days) < 2:
             for raw in page.items:
                 modified = raw.get("modified")
@@ -218,6 +240,8 @@ class _Batch:
         self.items = list(page.items)
         self.read.count += len(page.items)
         self.read.pages += 1
+        if self.seen:
+            self.seen(page)
         return self.flush()
 
 
@@ -230,6 +254,7 @@ def _sync_list(
     unknown: Callable[[Page], int],
     clock: Callable[[], datetime],
     now: datetime,
+    seen: Callable[[Page], None] | None = None,
 ) -> None:
     started = clock()
     with factory() as session:
@@ -238,7 +263,7 @@ def _sync_list(
         mode = state.mode if state else None
         full_at = state.full_sync_at if state else None
     read = _Read()
-    batch = _Batch(factory, save, read)
+    batch = _Batch(factory, save, read, seen)
     tail_is_stale = full_at is None or now - full_at >= TAIL_FULL_EVERY
     if watermark is None or (mode == TAIL and tail_is_stale):
         read.full = True

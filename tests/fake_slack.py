@@ -53,6 +53,8 @@ class FakeSlack:
     socket_url: str | None = None
     # Slack's clock for message `ts` (seconds since the epoch). None: 1700000001, 1700000002, …
     clock: Callable[[], float] | None = None
+    # Channels the bot has not been invited to (`conversations.info` says is_member: false).
+    not_member: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -218,6 +220,15 @@ class FakeSlack:
                     and float(m["ts"]) > float(args.get("oldest") or 0)
                 ]
                 return self._page(list(reversed(msgs)), args)
+            if method == "conversations.info":
+                channel = str(args.get("channel"))
+                if not channel.startswith(("C", "G")):
+                    return {"ok": False, "error": "channel_not_found"}
+                member = channel not in self.not_member
+                return {
+                    "ok": True,
+                    "channel": {"id": channel, "name": channel.lower(), "is_member": member},
+                }
             if method == "conversations.replies":
                 msgs = [m for m in self.messages.get(str(args.get("channel")), [])]
                 return {"ok": True, "messages": msgs, "has_more": False}

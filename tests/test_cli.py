@@ -135,7 +135,8 @@ timezone = "Europe/Berlin"
     assert "gesendet, 0 ausstehend, 0 geparkt" in status.stdout
 
 
-def test_failed_source_exits_zero_and_names_the_reason(tmp_path: Path, feed: FeedServer) -> None:
+def test_failed_source_exits_one_and_names_the_reason(tmp_path: Path, feed: FeedServer) -> None:
+    # Issue 11 changed this from exit 0: when every source failed, cron must mail someone.
     feed.hook = lambda path: Reply(status=200, body=b"<html>Wartungsarbeiten</html>")
     cfg = write_config(
         tmp_path,
@@ -144,7 +145,7 @@ def test_failed_source_exits_zero_and_names_the_reason(tmp_path: Path, feed: Fee
         "requests_per_second = 0\n",
     )
     result = run(["--config", str(cfg), "poll", "--once"])
-    assert result.returncode == 0
+    assert result.returncode == 1
     assert "source rvr failed" in result.stderr and "HTML instead of JSON" in result.stderr
     assert "Traceback" not in result.stderr
 

@@ -76,6 +76,8 @@ class Page:
     url: str
     items: list[dict[str, Any]]
     links: dict[str, str]
+    # `pagination.totalElements` when the server sends it: lets a long first sync estimate.
+    total: int | None = None
 
 
 class OParlClient:
@@ -209,4 +211,8 @@ def parse_page(data: Any, url: str) -> Page:
         links = {**links, "next": data["next"]}
     items = [i for i in raw_items if isinstance(i, dict) and isinstance(i.get("id"), str)]
     clean_links = {k: v for k, v in links.items() if isinstance(v, str) and v}
-    return Page(url=url, items=items, links=clean_links)
+    pagination = data.get("pagination")
+    total = pagination.get("totalElements") if isinstance(pagination, dict) else None
+    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+        total = None
+    return Page(url=url, items=items, links=clean_links, total=total)

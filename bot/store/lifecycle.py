@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot.domain import Meeting
 from bot.store.deliveries import enqueue
 from bot.store.schema import (
     AgendaItemRow,
@@ -25,8 +26,9 @@ from bot.store.schema import (
     Delivery,
     MeetingRow,
     OrganizationRow,
+    Source,
 )
-from bot.store.upsert import dialect_insert
+from bot.store.upsert import dialect_insert, upsert
 
 _CHUNK = 500
 T = TypeVar("T")
@@ -232,6 +234,109 @@ def upcoming_meetings(session: Session, *, after: datetime, until: datetime) -> 
             .order_by(MeetingRow.start, MeetingRow.id)
         ).all()
     )
+
+
+# -- fresh reads of a meeting before its reminder ----------------------------------------------
+
+
+def _meeting_content(row: MeetingRow | None, items: Sequence[AgendaItemRow]) -> tuple[Any, ...]:
+    """What a reminder and the thread notes depend on; `modified` is deliberately left out
+    (more! rubin and ALLRIS 4 give every object one date, whatever changes)."""
+    if row is None:
+        return ()
+    agenda = tuple(
+        (i.id, i.number, i.name, i.result, i.consultation_id)
+        for i in sorted(items, key=lambda i: (i.position, i.id))
+    )
+    return (
+        row.start,
+        row.end,
+        bool(row.cancelled),
+        bool(row.deleted),
+        row.location,
+        row.name,
+        tuple(row.organization_ids or []),
+        agenda,
+    )
+
+
+def _stored_content(session: Session, meeting_id: str) -> tuple[Any, ...]:
+    row = session.get(MeetingRow, meeting_id)
+    items = session.scalars(
+        select(AgendaItemRow).where(AgendaItemRow.meeting_id == meeting_id)
+    ).all()
+    return _meeting_content(row, items)
+
+
+def save_fresh_meeting(session: Session, source: str, meeting: Meeting) -> bool:
+    """Write a meeting just read from the feed over the stored one, whatever its `modified`
+    says; returns True when its content changed (start, end, cancelled, deleted, location,
+    name, committees, agenda). A deleted meeting keeps its stored fields, flagged deleted."""
+    before = _stored_content(session, meeting.id)
+    if meeting.deleted:
+        row = session.get(MeetingRow, meeting.id)
+        if row is not None:
+            row.deleted = True
+            session.flush()
+        return _stored_content(session, meeting.id) != before
+    upsert(
+        session,
+        MeetingRow.__table__,  # type: ignore[arg-type]
+        [
+            {
+                "id": meeting.id,
+                "source": source,
+                "body_id": meeting.body_id,
+                "name": meeting.name,
+                "start": meeting.start,
+                "end": meeting.end,
+                "location": meeting.location,
+                "cancelled": meeting.cancelled,
+                "deleted": False,
+                "web": meeting.web,
+                "modified": meeting.modified,
+                "organization_ids": list(meeting.organization_ids),
+            }
+        ],
+    )
+    session.execute(delete(AgendaItemRow).where(AgendaItemRow.meeting_id == meeting.id))
+    items = {
+        a.id: {
+            "id": a.id,
+            "meeting_id": meeting.id,
+            "number": a.number,
+            "name": a.name,
+            "result": a.result,
+            "consultation_id": a.consultation_id,
+            "position": a.order,
+        }
+        for a in meeting.agenda_items
+    }
+    upsert(session, AgendaItemRow.__table__, list(items.values()))  # type: ignore[arg-type]
+    session.expire_all()
+    return _stored_content(session, meeting.id) != before
+
+
+def data_as_of(session: Session, source: str) -> datetime | None:
+    """When the stored data of a source were last read: its last complete poll (or, before
+    any, its last attempt)."""
+    state = session.get(Source, source)
+    if state is None:
+        return None
+    return state.last_success_at or state.last_attempt_at
+
+
+def queued_keys(session: Session, kind: str, keys: Sequence[str]) -> set[tuple[str, str]]:
+    """(channel, key) of the outbox rows of `kind` with one of these keys, in any status."""
+    found: set[tuple[str, str]] = set()
+    for part in chunks(sorted(set(keys))):
+        rows = session.execute(
+            select(Delivery.channel, Delivery.key).where(
+                Delivery.kind == kind, Delivery.key.in_(part)
+            )
+        ).all()
+        found |= {(c, k) for c, k in rows}
+    return found
 
 
 # -- outbox rows of the lifecycle kinds ---------------------------------------------------------

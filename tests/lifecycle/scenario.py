@@ -3,6 +3,7 @@ council server does (a changed object gets a new `modified`)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -47,6 +48,14 @@ class Scenario:
         obj["modified"] = f"{day}T05:00:00+01:00"
         self.publish()
 
+    def change_silently(self, obj: dict[str, Any], **fields: Any) -> None:
+        """Change an object as more! rubin does: new fields, the same `modified`."""
+        obj.update(fields)
+        self.publish()
+
+    def meeting_path(self, num: int) -> str:
+        return self.meeting(num)["id"].removeprefix(self.server.base_url)
+
     def delete_paper(self, num: int, day: str) -> None:
         paper = self.paper(num)
         paper.clear()
@@ -60,6 +69,10 @@ class Scenario:
 
     def publish(self) -> None:
         self.server.routes.update(self.feed.routes())
+        # Each meeting under its own id too: reminders read it afresh just before sending.
+        for m in self.feed.meetings:
+            path = m["id"].removeprefix(self.server.base_url)
+            self.server.routes[path] = json.dumps(m).encode()
 
 
 def build(server: FeedServer) -> Scenario:

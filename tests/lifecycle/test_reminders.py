@@ -202,6 +202,9 @@ def test_cli_remind_once(
     argv = ["--config", str(config), "remind", "--once", "--now", "2025-02-04T15:30:00"]
     assert main(argv) == 0
     assert len(reminders(slack)) == 2
+    # No sync: one fresh read of each reminded meeting's own object, nothing else.
+    fresh = sorted(feed.requests[requests_before:])
+    assert fresh == sorted(scenario.meeting_path(n) for n in (501, 502))
     assert main(argv) == 0
     assert len(reminders(slack)) == 2
-    assert len(feed.requests) == requests_before  # remind syncs nothing
+    assert len(feed.requests) == requests_before + 2  # nothing left to remind: no request

@@ -113,7 +113,13 @@ def _env(slack: FakeSlack, db_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
+def no_settings_config(cwd: Path) -> None:
+    """`serve` needs a config file (issue 11); these tests take everything from the environment."""
+    (cwd / "config.toml").write_text("# settings come from the environment\n", encoding="utf-8")
+
+
 def start_serve(env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen[str], int]:
+    no_settings_config(cwd)
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve", "--port", "0", "--now", NOW_ISO],
         env=env,
@@ -290,6 +296,7 @@ def test_serve_without_signing_secret_is_a_clear_startup_error(
 ) -> None:
     env = _env(slack, sqlite_url)
     env.pop("SLACK_SIGNING_SECRET")
+    no_settings_config(tmp_path)
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "serve", "--port", "0"],
         env=env,
