@@ -245,6 +245,7 @@ def _lookup_rows(rows: list[dict[str, Any]], papers: int) -> list[list[str]]:
     for db in dict.fromkeys(r["database"] for r in rows):
         mine = [r for r in rows if r["database"] == db]
         base = next((r for r in mine if r["command"].startswith("baseline")), None)
+
         def other(c: str) -> bool:
             return c.startswith(("baseline", "whole process")) or "statistik" in c or "suche" in c
 
