@@ -90,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     parse = sub.add_parser("parse", help="read an Anfrage from a PDF or text file")
     parse.add_argument("file")
     parse.add_argument("--json", action="store_true", help="machine-readable output")
+    parse.add_argument("--anfrage", help="the Anfrage FILE answered (pairs answers with it)")
 
     requeue = sub.add_parser(
         "requeue", help="send parked deliveries again (after fixing the Slack error)"
@@ -130,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "parse":
         from bot.document.cli import run_parse
 
-        return run_parse(args.file, args.json, sys.stdout, sys.stderr)
+        return run_parse(args.file, args.json, sys.stdout, sys.stderr, anfrage=args.anfrage)
     try:
         if args.command == "demo":
             from bot.demo.run import run_demo

@@ -8,11 +8,14 @@ for odd input; fields it cannot find are ``None`` / empty. It prefers general la
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import re
 from dataclasses import dataclass, field
 
 from bot.document.clean import clean_text
 from bot.document.model import Consultation, ParsedAnfrage, Question
+from bot.document.prose import REQUEST_CUE_RE, prose_questions, split_questions
 
 # --------------------------------------------------------------------------------------------
 # Dates
@@ -82,7 +85,9 @@ _REF_LABEL = (
 )
 _REF_VALUE = (
     r"([A-Z]{1,4}[-/]\d{2,5}/(?:[IVX]{1,5}|[A-Z]{1,3})\b|"
-    r"[A-Z]{0,4}[-/ ]?\d{1,5}(?:\s*/\s*\d{1,6})+(?:-\d+)?|[A-Z]{1,4}\d{3,6}/\d{2,4}|"
+    # An ALLRIS suffix with a letter ("0412/2025/4A") belongs to the number.
+    r"[A-Z]{0,4}[-/ ]?\d{1,5}(?:\s*/\s*\d{1,6}(?![A-Z]\b))+(?:-\d+|/\d{1,2}[A-Z]\b)?|"
+    r"[A-Z]{1,4}\d{3,6}/\d{2,4}|\d{2}-\d{2}/\d{3,5}\b|\d{3,5}/[IVX]{1,5}\b|"
     r"\d{1,2}-\d{3,5}\b)"
 )
 _REF_TOKEN_RE = re.compile(r"(?<![\w/])([A-Z]{1,3}\d{3,5}/\d{2}(?:\d{2})?)(?![\w/])")
@@ -90,6 +95,7 @@ _REF_LABEL_RE = re.compile(rf"\b{_REF_LABEL}\s*[:.\-–]?\s*[-–]?\s*{_REF_VALU
 _REF_ALONE_RE = re.compile(
     r"^(?:Nr\.\s*)?(\d{1,2}\s*/\s*\d{2,6}|[A-Z]{1,4}[-/ ]?\d{1,5}\s*/\s*\d{2,4})$"
 )
+_REF_SERIAL_RE = re.compile(r"\b(?:Vorlagen?|Drucksache)[-\s]?Nr\.?\s*:?\s*(\d{6,9})\b")
 _REF_PACKED_RE = re.compile(r"\bDrucksache(?:[-\s]?Nr\.?)?\s*:?\s*(\d{2})(\d{4})\b")
 
 
@@ -124,6 +130,15 @@ def _find_reference(ctx: _Ctx) -> str | None:
                 return _norm_ref(m6.group(1))
         # Columns of a header table: "Vorlagen-Nr.<tab>VO/2025/0142".
         cells = [c.strip() for c in line.split("\t")]
+        # A header row of labels with the values in the row below: "Drucksache<tab>Datum" /
+        # "25-0614<tab>12.06.2025".
+        if len(cells) > 1 and i + 1 < len(head):
+            below = [c.strip() for c in head[i + 1].split("\t")]
+            for ci, cell in enumerate(cells):
+                if ci < len(below) and re.fullmatch(rf"{_REF_LABEL}\s*:?", cell):
+                    m7 = re.fullmatch(_REF_VALUE, below[ci])
+                    if m7:
+                        return _norm_ref(m7.group(1))
         if len(cells) > 1 and re.search(r"(Nr\.|Nummer|Drucksache)", cells[0]):
             m2 = re.search(_REF_VALUE, cells[1])
             if m2:
@@ -141,6 +156,11 @@ def _find_reference(ctx: _Ctx) -> str | None:
         m3 = _REF_PACKED_RE.search(line)
         if m3:
             return f"{m3.group(1)}/{m3.group(2)}"
+    # A plain serial number after an explicit label: "Vorlage Nr. 20252219" (Bochum).
+    for line in head[:15]:
+        m8 = _REF_SERIAL_RE.search(line)
+        if m8:
+            return m8.group(1)
     # "Antrag und Anfrage vom 22.05.2025 Nr. 142/2025": a number on the paper-type line.
     for line in head[:15]:
         m5 = re.search(r"\bNr\.\s*(\d{1,5}\s*/\s*\d{2,4})\b", line)
@@ -276,7 +296,8 @@ def _find_paper_type(ctx: _Ctx) -> str | None:
                 continue
             t = _match_type(cell)
             if t and re.match(
-                rf"^{re.escape(t)}[\s:.\-–]*(?:Nr\.?\s*)?(?-i:[A-Z]{{0,4}})[-/ ]?\d+\s*/",
+                rf"^{re.escape(t)}[\s:.\-–]*(?:(?:Nr\.?\s*:?\s*)?(?-i:[A-Z]{{0,4}})[-/ ]?\d+\s*/|"
+                r"Nr\.?\s*:?\s*\d+\s*$)",
                 cell,
                 re.IGNORECASE,
             ):
@@ -502,6 +523,17 @@ def _add_faction(out: list[str], f: str) -> None:
         out.append(f)
 
 
+_OTHER_FACTION_RE = re.compile(
+    r"(?:Rats|Kreistags|Stadtrats)?[Ff]raktion\s+[A-ZÄÖÜ][\wÄÖÜäöüß.-]*(?:\s*/?\s*[\wÄÖÜäöüß.-]+){0,4}"
+)
+_FACTION_CELL_RE = re.compile(r"Fraktion(?:/en|en)?|Antragsteller(?:/in)?|Initiator")
+_SIGNER_LABEL_RE = re.compile(
+    r"^(?:Unterzeichner(?:/in)?|Fragesteller(?:/in)?|Unterschrift)\s*[:\t]\s*(.+)$"
+)
+_GEZ_RE = re.compile(r"^\**\s*(?:gez\.|gezeichnet)\s*(.*)$", re.IGNORECASE)
+_BERATUNGSFOLGE_RE = re.compile(r"^(Beratungsfolge|Beratungsreihenfolge|Beratungsgang)\b")
+
+
 def _find_factions(ctx: _Ctx, q_end: int) -> list[str]:
     lines = ctx.lines
     out: list[str] = []
@@ -509,11 +541,15 @@ def _find_factions(ctx: _Ctx, q_end: int) -> list[str]:
     for i, line in enumerate(lines):
         m = _FACTION_LABEL_RE.match(line.strip())
         if m:
-            for f in _factions_in(m.group(1)):
+            named = _factions_in(m.group(1))
+            for f in named:
                 _add_faction(out, f)
+            if not named and _OTHER_FACTION_RE.fullmatch(m.group(1).strip()):
+                # A local group not in the party list: "Fraktion: Fraktion Hagen Aktiv".
+                _add_faction(out, _ws(m.group(1)))
         cells = [c.strip() for c in line.split("\t")]
         for ci, cell in enumerate(cells):
-            label = re.fullmatch(r"Fraktion(?:/en|en)?|Antragsteller(?:/in)?|Initiator", cell)
+            label = _FACTION_CELL_RE.fullmatch(cell)
             if label and i + 1 < len(lines):
                 row = [c.strip() for c in lines[i + 1].split("\t")]
                 if ci < len(row):
@@ -527,6 +563,13 @@ def _find_factions(ctx: _Ctx, q_end: int) -> list[str]:
             _add_faction(out, f)
     if out:
         return out
+    # A local group on the author line under the paper type: "Dringliche Anfrage" /
+    # "der Fraktion Junges Duisburg / FW".
+    for prev, line in zip(lines[: ctx.header_end], lines[1 : ctx.header_end], strict=False):
+        m = re.match(r"^(?:der|des)\s+(.+)$", line.strip())
+        if m and _match_type(prev.strip()) and _OTHER_FACTION_RE.fullmatch(m.group(1)):
+            _add_faction(out, _ws(m.group(1)))
+            return out
     # 3. Landtag: "Anfrage der Abgeordneten X und Y (CDU)".
     for line in lines[:40]:
         m = _MP_PARTY_RE.match(line.strip())
@@ -558,6 +601,7 @@ _NAME_RE = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def _clean_name(s: str) -> str:
     s = _unmark(s)
     s = re.split(r",|\s[–-]\s|\(", s)[0]
@@ -569,7 +613,7 @@ def _find_signatories(ctx: _Ctx, q_end: int) -> list[str]:
     lines = ctx.lines
     out: list[str] = []
     for i, line in enumerate(lines):
-        m = re.match(r"^\**\s*(?:gez\.|gezeichnet)\s*(.*)$", line.strip(), re.IGNORECASE)
+        m = _GEZ_RE.match(line.strip())
         if not m:
             continue
         rest = m.group(1).strip()
@@ -584,17 +628,15 @@ def _find_signatories(ctx: _Ctx, q_end: int) -> list[str]:
                 rest += "\t" + cand
                 k += 1
         for part in re.split(r"\s+und\s+|;|\t", rest):
-            name = _clean_name(part)
+            # "gez. A<tab>gez. B": each column carries its own "gez.".
+            name = _clean_name(re.sub(r"^(?:gez\.|gezeichnet)\s*", "", part.strip()))
             if name and len(name) > 3 and name not in out:
                 out.append(name)
     if out:
         return out
     # Labelled signer fields.
     for line in lines:
-        m = re.match(
-            r"^(?:Unterzeichner(?:/in)?|Fragesteller(?:/in)?|Unterschrift)\s*[:\t]\s*(.+)$",
-            line.strip(),
-        )
+        m = _SIGNER_LABEL_RE.match(line.strip())
         if m:
             for part in re.split(r",|\s+und\s+", m.group(1)):
                 name = _clean_name(part)
@@ -616,11 +658,18 @@ def _find_signatories(ctx: _Ctx, q_end: int) -> list[str]:
         return mp_names
     # Closing block: names after "Mit freundlichen Grüßen" (a few lines).
     for i, line in enumerate(lines[q_end:], start=q_end):
-        if re.match(r"^Mit freundlichen Grüßen", line.strip()):
+        if line.lstrip().startswith("Mit freundlichen Grüßen"):
             for nxt in lines[i + 1 : i + 8]:
-                cand = _clean_name(nxt)
-                if cand and _NAME_RE.match(cand) and not _factions_in(cand):
-                    out.append(cand)
+                # Names may stand side by side in columns ("Anna Roth<tab>Jan Berg").
+                for cell in nxt.split("\t"):
+                    cand = _clean_name(cell)
+                    if (
+                        cand
+                        and _NAME_RE.match(cand)
+                        and not _factions_in(cand)
+                        and ("\t" not in nxt or _is_person_line(cell))
+                    ):
+                        out.append(cand)
             break
     if out or q_end <= 0:
         return out
@@ -726,15 +775,12 @@ def _find_consultations(ctx: _Ctx) -> list[Consultation]:
     out: list[Consultation] = []
     for i, line in enumerate(lines):
         cells = [c.strip() for c in line.split("\t")]
-        heading = (
-            re.match(r"^(Beratungsfolge|Beratungsreihenfolge|Beratungsgang)\b", line.strip())
-            is not None
-        )
+        heading = _BERATUNGSFOLGE_RE.match(line.strip()) is not None
         if not heading:
             # A bare table header row: "Gremium<TAB>Datum der Sitzung".
             if not (
                 len(cells) > 1
-                and re.fullmatch(r"Gremium|Beratungsgremium", cells[0])
+                and cells[0] in ("Gremium", "Beratungsgremium")
                 and any(re.search(r"Datum|Sitzung|Termin", c) for c in cells[1:])
             ):
                 continue
@@ -897,6 +943,7 @@ class _Item:
     line: int
     rest: str
     style: str = "plain"  # "frage" for 'Frage 3:' numbering
+    letter: str = ""
 
 
 @dataclass
@@ -908,8 +955,11 @@ class _List:
         return self.items[-1].value
 
 
+_ITEM_VALUE_RE = re.compile(r"(\d+)([a-z]?)")
+
+
 def _item_value(num: str) -> tuple[int, str]:
-    m = re.match(r"(\d+)([a-z]?)", num)
+    m = _ITEM_VALUE_RE.match(num)
     assert m is not None
     return int(m.group(1)), m.group(2)
 
@@ -966,48 +1016,75 @@ def _split_after_question(piece: str) -> list[str]:
     return [piece]
 
 
+_ITEM_TEXT_START_RE = re.compile(r"[A-ZÄÖÜ„\"(»‚']")
+# "1. Januar", "2. Quartal", "3. Lesung": a date or ordinal wrapped to the line start.
+_NOT_AN_ITEM_RE = re.compile(
+    r"^(Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|"
+    r"Dezember|Quartal|Halbjahr|Jahrhundert|Var\.|Alt\.|Lesung|Sitzung|Wahlperiode|"
+    r"Klasse|Stock|Obergeschoss|OG|Bauabschnitt)\b"
+)
+_RECENT_LISTS = 64
+# A question never runs on for more lines than this; the bound keeps parse time linear.
+_MAX_QUESTION_LINES = 120
+# At most this many candidate lists are scored (a real paper has a handful).
+_MAX_CANDIDATE_LISTS = 200
+
+
 def _find_lists(lines: list[str]) -> list[_List]:
     lists: list[_List] = []
+    # Open lists indexed by (style, value) of their last item, so an item only looks at the
+    # lists it could continue: scanning every list would make many numbered lines quadratic.
+    index: dict[tuple[str, int], dict[int, int]] = {}  # key -> {list position: list position}
+    styles = {"frage": 0, "plain": 0}  # lists whose last item has this style
     for i, line in enumerate(lines):
         m = _ITEM_RE.match(line)
         if not m:
             continue
         num = m.group("fn") or m.group("n") or m.group("pn")
         rest = (m.group("rest") or "").strip()
-        if rest and not re.match(r"[A-ZÄÖÜ„\"(»‚']", rest) and not rest[:1].islower():
+        if rest and not _ITEM_TEXT_START_RE.match(rest) and not rest[:1].islower():
             continue
         if rest[:1].islower() and not m.group("fn"):
             # "2. Var. ..." / "1. bis 3." are wrapped text, not list items.
             continue
-        if re.match(
-            r"^(Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|"
-            r"Dezember|Quartal|Halbjahr|Jahrhundert|Var\.|Alt\.|Lesung|Sitzung|Wahlperiode|"
-            r"Klasse|Stock|Obergeschoss|OG|Bauabschnitt)\b",
-            rest,
-        ):
+        if _NOT_AN_ITEM_RE.match(rest):
             continue
         value, letter = _item_value(num)
         style = "frage" if m.group("fn") else "plain"
-        item = _Item(number=num, value=value, line=i, rest=rest, style=style)
-        target: _List | None = None
-        best = -1
+        item = _Item(number=num, value=value, line=i, rest=rest, style=style, letter=letter)
         # A 'Frage 4:' item continues the 'Frage N:' list, not a numbered list inside an answer.
-        same_style = [lst for lst in lists if lst.items[-1].style == style]
-        for lst in same_style or lists:
-            last_item = lst.items[-1]
-            lv, ll = _item_value(last_item.number)
+        look = (style,) if styles[style] else ("frage", "plain")
+        wanted = (value, value - 1) if letter == "a" else (value,) if letter else (value - 1,)
+        candidates: list[int] = []
+        for st in look:
+            for v in wanted:
+                bucket = index.get((st, v))
+                if bucket:
+                    candidates.extend(itertools.islice(reversed(bucket), _RECENT_LISTS))
+        target: int | None = None
+        best = -1
+        for pos in sorted(candidates):
+            last_item = lists[pos].items[-1]
+            lv, ll = last_item.value, last_item.letter
             ok = (
                 (not letter and value == lv + 1)
                 or (letter == "a" and value in (lv, lv + 1))
                 or (letter and ll and value == lv and ord(letter) == ord(ll) + 1)
-                or (letter and letter != "a" and not ll and False)
             )
-            if ok and len(lst.items) >= best:
-                target, best = lst, len(lst.items)
+            if ok and len(lists[pos].items) >= best:
+                target, best = pos, len(lists[pos].items)
         if target is not None:
-            target.items.append(item)
+            last_item = lists[target].items[-1]
+            del index[(last_item.style, last_item.value)][target]
+            styles[last_item.style] -= 1
+            lists[target].items.append(item)
         elif value == 1 and letter in ("", "a"):
+            target = len(lists)
             lists.append(_List(items=[item]))
+        else:
+            continue
+        index.setdefault((style, value), {})[target] = target
+        styles[style] += 1
     return lists
 
 
@@ -1062,6 +1139,7 @@ def _question_extent(lines: list[str], start: int, stop: int, full: bool) -> int
     at hard terminators. Otherwise the question ends at a sentence end that is not followed by a
     continuation (a request cue, another question sentence or the next sub-item).
     """
+    stop = min(stop, start + _MAX_QUESTION_LINES)
     if full:
         j = start + 1
         while j < stop:
@@ -1267,7 +1345,8 @@ def _cue_questions(ctx: _Ctx) -> tuple[list[Question], int]:
     for i, line in enumerate(lines):
         if not _CUE_RE.search(line) or not line.rstrip().endswith(":"):
             continue
-        out: list[Question] = []
+        texts: list[str] = []
+        letters: list[str] = []
         buf: list[str] = []
         j = i + 1
         while j < len(lines):
@@ -1280,14 +1359,31 @@ def _cue_questions(ctx: _Ctx) -> tuple[list[Question], int]:
             if _TERMINATOR_RE.match(s) or "\t" in s:
                 break
             marker = _sub_marker(s)
+            if not buf:
+                letters.append(marker[1] if marker and marker[0] == "letter" else "")
             buf.append(marker and _SUB_RE.match(s).group("rest") or s)  # type: ignore[union-attr]
             if _ends_question(s):
-                out.append(Question(number=str(len(out) + 1), text=_ws(" ".join(buf)), items=()))
+                texts.extend(_run_in_questions(_ws(" ".join(buf))))
                 buf = []
             j += 1
-        if out:
-            return out, j
+        if texts:
+            # Lettered questions ("a) … b) …") keep their letters; others are numbered 1..n.
+            lettered = len(letters) == len(texts) and letters == list(_LETTERS[: len(texts)])
+            numbers = letters if lettered else [str(k + 1) for k in range(len(texts))]
+            pairs = zip(numbers, texts, strict=True)
+            return [Question(number=n, text=t, items=()) for n, t in pairs], j
     return [], 0
+
+
+def _run_in_questions(text: str) -> list[str]:
+    """Several questions run into one line after a cue ("… fragt die Verwaltung: Wie …? Hat …?")
+    are split, and the lead-in is cut; a single question stays as written."""
+    parts = split_questions(text)
+    if len(parts) > 1:
+        return parts
+    if parts and REQUEST_CUE_RE.search(text) and text.endswith(parts[0]):
+        return parts
+    return [text]
 
 
 def _continue_restarted(
@@ -1311,10 +1407,40 @@ def _continue_restarted(
     return qs, end
 
 
+def _candidate_lists(lines: list[str], lists: list[_List]) -> list[_List]:
+    """The lists ``_list_score`` could accept: with a '?' in their reach or a cue before them.
+    Filtering first (prefix sums, O(1) per list) keeps texts with thousands of numbered lines
+    linear; the score of every list kept is unchanged."""
+    qcount = [0]
+    for line in lines:
+        qcount.append(qcount[-1] + ("?" in line))
+    # A cue within the 6 lines before a list (a cue phrase may run over a line break): cue[k]
+    # tells whether lines k and k+1 hold one; searched once per line, not once per list.
+    cue = [0]
+    for k, line in enumerate(lines):
+        pair = f"{line} {lines[k + 1]}" if k + 1 < len(lines) else line
+        cue.append(cue[-1] + bool(_CUE_RE.search(pair)))
+    out: list[_List] = []
+    for lst in lists:
+        first = lst.items[0].line
+        reach = min(len(lines), lst.items[-1].line + _MAX_QUESTION_LINES)
+        lo = max(0, first - 6)
+        if (
+            qcount[reach] > qcount[first]
+            or lines[first].startswith("Frage")
+            or (cue[first - 1] > cue[lo] if first - 1 > lo else False)
+            or (first > 0 and bool(_CUE_RE.search(lines[first - 1])))
+        ):
+            out.append(lst)
+            if len(out) >= _MAX_CANDIDATE_LISTS:
+                break
+    return out
+
+
 def _find_questions(ctx: _Ctx) -> tuple[list[Question], int]:
     lists = _find_lists(ctx.lines)
     best: tuple[float, list[Question], int] | None = None
-    for lst in lists:
+    for lst in _candidate_lists(ctx.lines, lists):
         qs, end = _questions_from_list(ctx, lst)
         score = _list_score(ctx.lines, lst, qs)
         if score < 0:
@@ -1326,7 +1452,12 @@ def _find_questions(ctx: _Ctx) -> tuple[list[Question], int]:
     qs, end = _unnumbered_questions(ctx)
     if qs:
         return qs, end
-    return _cue_questions(ctx)
+    qs, end = _cue_questions(ctx)
+    if qs:
+        return qs, end
+    if ctx.answer_doc:
+        return [], 0
+    return prose_questions(ctx.lines)
 
 
 # --------------------------------------------------------------------------------------------

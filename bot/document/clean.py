@@ -7,6 +7,7 @@ glued footnote markers. It is idempotent: ``clean_text(clean_text(x)) == clean_t
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -34,6 +35,7 @@ _DROP = {"\u200b", "\u200c", "\u200d", "\ufeff", "\x00", "\u2060"}
 _TRANSLATE = str.maketrans({**_BULLETS, **_LIGATURES, **_SPACES, **{c: None for c in _DROP}})
 
 _KEEP_HYPHEN_WORDS = ("und", "oder", "bzw.", "bzw", "sowie")
+_LINE_END_HYPHEN_RE = re.compile(r"([A-Za-zÄÖÜäöüß]{2,}|\*in|[A-Za-zÄÖÜäöüß]\)?)-$")
 
 # Lines that look like running headers / footers when they repeat.
 _HEADER_WORD_RE = re.compile(
@@ -50,6 +52,7 @@ _FOOTNOTE_LINE_RE = re.compile(r"^\d{1,2}\s+\S")
 # A footnote marker glued to the end of a word/sentence: "solle.1", "Tiddische“1 wurde".
 _GLUED_MARKER_RE = re.compile(r"(?<=[a-zäöüß][.,;:?!“”\"])\d{1,2}(?=\s|$)")
 _MARKER_TAB_RE = re.compile(r"^([•\-–]|\d{1,2}[.)]|[a-z]\)|\(\d{1,2}\)|\([a-z]\))\t(?=\S)")
+_COLUMN_GAP_RE = re.compile(r"(?<=\S) {3,}(?=\S)")
 _LETTER_SPACED_RE = re.compile(r"^(?:[A-Za-zÄÖÜäöüß] ){3,}[A-Za-zÄÖÜäöüß]:?$")
 
 
@@ -67,14 +70,18 @@ def _normalise_chars(text: str) -> str:
     return re.sub(r"[\x01\x03-\x08\x0b\x0e-\x1f\x7f]", "", text)
 
 
+_WS_RUN_RE = re.compile(r"\s+")
 _PAGE_NO_IN_HEADER_RE = re.compile(
     r"(Seite\s+)\d{1,3}(\s*(?:von|/)\s*)?(\d{1,3})?|[-–—]\s*\d{1,3}\s*[-–—]", re.IGNORECASE
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def _norm_header(line: str) -> str:
     """Comparison key of a header/footer line; the page number in it is ignored."""
-    line = re.sub(r"\s+", " ", line).strip()
+    if not line:
+        return ""  # fast path: blank lines are most lines of a sparse text
+    line = _WS_RUN_RE.sub(" ", line).strip()
     return _PAGE_NO_IN_HEADER_RE.sub(lambda m: "Seite #" if m.group(1) else "- # -", line)
 
 
@@ -136,9 +143,11 @@ def _page_edge_headers(lines: list[str]) -> set[str]:
 def _dehyphenate(lines: list[str]) -> list[str]:
     out: list[str] = []
     for line in lines:
-        if out:
+        if out and line:
             prev = out[-1]
-            m = re.search(r"([A-Za-zÄÖÜäöüß]{2,}|\*in|[A-Za-zÄÖÜäöüß]\)?)-$", prev)
+            # Only the line's tail is searched: on a long word without spaces the pattern,
+            # anchored at the end, would be retried from every position (quadratic time).
+            m = prev.endswith("-") and _LINE_END_HYPHEN_RE.search(prev[-8:])
             if m and line and not prev.endswith(" -") and not prev.endswith("--"):
                 first = line.split(" ", 1)[0]
                 if line[0].islower() and first not in _KEEP_HYPHEN_WORDS:
@@ -247,19 +256,38 @@ def _ends_wrapped_line(lines: list[str], idx: int, headers: set[str]) -> bool:
     )
 
 
+# The last results of clean_text. The CLI and the pipeline clean a text and the parser cleans
+# it again; clean_text is idempotent, so the cleaned text maps to itself and is not redone.
+_LAST_CLEANED: dict[str, str] = {}
+
+
 def clean_text(raw: str) -> str:
     """Return ``raw`` with PDF extraction artefacts removed; line structure is kept."""
     if not raw:
         return ""
+    done = _LAST_CLEANED.get(raw)
+    if done is not None:
+        return done
+    cleaned = _clean_text(raw)
+    _LAST_CLEANED.clear()
+    _LAST_CLEANED[raw] = cleaned
+    _LAST_CLEANED[cleaned] = cleaned
+    return cleaned
+
+
+def _clean_text(raw: str) -> str:
     text = _normalise_chars(raw)
     lines = [line.strip(" \t") for line in text.split("\n")]
     # Column gaps of layout-preserving extractors (3+ spaces inside a line) are cell borders.
-    lines = [re.sub(r"(?<=\S) {3,}(?=\S)", "\t", line) for line in lines]
+    lines = [_COLUMN_GAP_RE.sub("\t", line) if "   " in line else line for line in lines]
     # A list marker set off by a tab or column gap is not a table cell ("1.<tab>Wie viele …",
     # "•<tab>Kommune"): hanging-indented lists of word processors.
-    lines = [_MARKER_TAB_RE.sub(r"\1 ", line) for line in lines]
+    lines = [_MARKER_TAB_RE.sub(r"\1 ", line) if "\t" in line else line for line in lines]
     # Letter-spaced headings: "A N T W O R T" -> "ANTWORT".
-    lines = [line.replace(" ", "") if _LETTER_SPACED_RE.match(line) else line for line in lines]
+    lines = [
+        line.replace(" ", "") if len(line) > 6 and _LETTER_SPACED_RE.match(line) else line
+        for line in lines
+    ]
 
     headers = _find_running_headers([ln for ln in lines if ln != "\f"])
     headers |= _page_edge_headers(lines)
@@ -274,6 +302,9 @@ def clean_text(raw: str) -> str:
     seen_headers: set[str] = set()
     nonempty = 0
     for idx, line in enumerate(lines):
+        if not line:
+            out.append(line)
+            continue
         if line == "\f":
             out.append("\f")  # resolved by _join_page_breaks
             continue
@@ -300,6 +331,8 @@ def clean_text(raw: str) -> str:
     text = "\n".join(out)
     text = _GLUED_MARKER_RE.sub("", text)
     text = re.sub(r"[ ]{2,}", " ", text)
-    text = re.sub(r"[ \t]+\n", "\n", text)
+    # The lookbehind starts a match only at the beginning of a blank run: without it a long run
+    # of tabs not followed by a newline is rescanned from each of its positions.
+    text = re.sub(r"(?<![ \t])[ \t]+\n", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip("\n")

@@ -7,9 +7,10 @@ import os
 from typing import TextIO
 
 from bot.document.anfrage import parse_anfrage
+from bot.document.answers import pair_answers
 from bot.document.clean import clean_text
 from bot.document.extract import MAX_DOCUMENT_BYTES, extract_pdf_text
-from bot.document.model import ParsedAnfrage
+from bot.document.model import AnswerPairing, ParsedAnfrage
 from bot.errors import DocumentError
 
 EXIT_OK = 0
@@ -96,11 +97,19 @@ def format_human(parsed: ParsedAnfrage) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_parse(path: str, as_json: bool, out: TextIO, err: TextIO) -> int:
-    """Parse FILE and print the result; on bad input print one line to ``err`` and return 2."""
+def run_parse(
+    path: str, as_json: bool, out: TextIO, err: TextIO, anfrage: str | None = None
+) -> int:
+    """Parse FILE and print the result; on bad input print one line to ``err`` and return 2.
+
+    For an answer document the questions are paired with their answers; ``anfrage`` (the
+    Anfrage's file, ``--anfrage``) gives the questions, else the re-listed ones are read."""
     try:
         raw = load_document_text(path)
-        parsed = parse_anfrage(clean_text(raw))
+        cleaned = clean_text(raw)
+        parsed = parse_anfrage(cleaned)
+        context = parse_anfrage(clean_text(load_document_text(anfrage))) if anfrage else None
+        pairing = pair_answers(cleaned, context)
     except DocumentError as e:
         err.write(f"Fehler: {e}\n")
         return EXIT_BAD_INPUT
@@ -108,7 +117,19 @@ def run_parse(path: str, as_json: bool, out: TextIO, err: TextIO) -> int:
         err.write(f"Fehler: Dokument konnte nicht verarbeitet werden ({type(e).__name__}: {e})\n")
         return EXIT_BAD_INPUT
     if as_json:
-        out.write(json.dumps(parsed.to_json_dict(), ensure_ascii=False, indent=2) + "\n")
+        data = {**parsed.to_json_dict(), **pairing.to_json_dict()}
+        out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
-        out.write(format_human(parsed))
+        out.write(format_human(parsed) + format_answers(pairing))
     return EXIT_OK
+
+
+def format_answers(pairing: AnswerPairing) -> str:
+    """The human form of an answer pairing ('' for a document that is no answer)."""
+    if not pairing.answers and pairing.answered_by is None:
+        return ""
+    lines = [f"Beantwortet von: {pairing.answered_by or '—'}", "Antworten:"]
+    for a in pairing.answers:
+        state = " (nicht beantwortet)" if a.number in pairing.unanswered else ""
+        lines.append(f"  {a.number}.{state} {a.answer or '—'}")
+    return "\n".join(lines) + "\n"

@@ -100,3 +100,35 @@ class ParsedAnfrage:
             ),
             signatories=tuple(str(s) for s in data.get("signatories") or ()),
         )
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One question of an Anfrage and the passage of the answer document that answers it."""
+
+    number: str
+    question: str
+    answer: str
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {"number": self.number, "question": self.question, "answer": self.answer}
+
+
+@dataclass(frozen=True)
+class AnswerPairing:
+    """The answer document read question by question (empty for a document that is no answer).
+
+    ``unanswered`` holds the numbers of questions with no passage or only a deferral ("wird
+    nachgereicht"); ``answered_by`` the signing department or office where printed."""
+
+    answers: tuple[Answer, ...] = ()
+    unanswered: tuple[str, ...] = ()
+    answered_by: str | None = None
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The keys ``anfragebot parse --json`` adds to the parse result."""
+        return {
+            "answers": [a.to_json_dict() for a in self.answers],
+            "unanswered": list(self.unanswered),
+            "answered_by": self.answered_by,
+        }
