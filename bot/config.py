@@ -89,6 +89,13 @@ class DeadlinesConfig:
 
 
 @dataclass(frozen=True)
+class HttpConfig:
+    """`anfragebot serve` as seen from outside: the base of calendar subscription URLs."""
+
+    public_url: str | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     database_url: str = DEFAULT_DATABASE_URL
     # `[database] instance`: part of the PostgreSQL advisory-lock keys (bot/store/locks.py).
@@ -97,6 +104,7 @@ class Config:
     slack: SlackConfig = field(default_factory=SlackConfig)
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
     digest: DigestConfig = field(default_factory=DigestConfig)
+    http: HttpConfig = field(default_factory=HttpConfig)
     # A float: fractions of a minute are for tests and benchmarks (`poll_minutes = 0.05`: 3 s).
     poll_minutes: float = 15
     log_level: str = "INFO"
@@ -297,6 +305,12 @@ def deadlines_config(data: Mapping[str, Any]) -> DeadlinesConfig:
             )
         types.append((str(kind), value))
     return DeadlinesConfig(answer_days=days or 0, paper_types=tuple(types))
+def _http(data: Mapping[str, Any]) -> HttpConfig:
+    table = _table(data, "http")
+    url = _typed(table, "public_url", str, "http")
+    if url is not None and (not url.startswith(("http://", "https://")) or " " in url):
+        raise ConfigError(f"http.public_url: expected an http(s) URL, got {url!r}")
+    return HttpConfig(public_url=url.rstrip("/") if url else None)
 
 
 # Every key the loader reads, per table (None: the top level). A key or table not listed here is
@@ -314,6 +328,7 @@ KNOWN_KEYS: dict[str | None, frozenset[str]] = {
             "digest",
             "faction",
             "deadlines",
+            "http",
         }
     ),
     "database": frozenset({"url", "instance"}),
@@ -326,6 +341,7 @@ KNOWN_KEYS: dict[str | None, frozenset[str]] = {
     # issue 13; `[deadlines.paper_types]` holds paper type names, any key is fine there.
     "faction": frozenset({"name", "aliases"}),
     "deadlines": frozenset({"answer_days", "paper_types"}),
+    "http": frozenset({"public_url"}),
 }
 _ARRAY_TABLES = frozenset({"sources"})
 
@@ -410,6 +426,7 @@ def config_from_dict(
         slack=_slack(data, environ),
         reminders=_reminders(data),
         digest=_digest(data),
+        http=_http(data),
         poll_minutes=poll or 15,
         log_level=level,
         faction=faction_config(data),

@@ -17,6 +17,7 @@ from bot.store.search import refresh_search_index
 from jobs.announce import route_pending
 from jobs.deliver import DeliveryReport, deliver_pending
 from jobs.documents import Fetch, read_documents, sandboxed_reader
+from jobs.follow import after_sync
 from jobs.lifecycle import follow_up
 from jobs.preview import log_held_back, log_no_token
 from jobs.progress import SyncProgress
@@ -88,6 +89,8 @@ def _sync_all(rt: Runtime, now: datetime, *, route: bool) -> PollReport:
     report.routed = route_pending(rt.factory, default_channel=rt.config.slack.channel, now=now)
     # Answers, agenda changes, cancellations → thread replies and parent updates (issue 5).
     follow_up(rt.factory, now=now, tz=rt.config.reminders.timezone)
+    # Calendar SEQUENCE of moved meetings, direct messages to followers (issue 14).
+    after_sync(rt.factory, now=now, tz=rt.config.reminders.timezone)
     return report
 
 

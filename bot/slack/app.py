@@ -24,6 +24,7 @@ from bot.faction import perspective_of
 from bot.slack import command_texts as t
 from bot.slack.blocks import section
 from bot.slack.commands import SHARE_ACTION, Reply, answer, share
+from bot.slack.home import register_home
 from bot.slack.notifier import redact
 from bot.store.db import transaction
 
@@ -104,6 +105,7 @@ def build_app(
 def register(app: App, factory: sessionmaker[Session], config: Config, clock: Clock) -> None:
     tz = config.reminders.timezone
     perspective = perspective_of(config)
+    register_home(app, factory, tz=tz, default_channel=config.slack.channel, clock=clock)
 
     def safe(work: Callable[[Session], Reply]) -> Reply:
         try:
@@ -126,6 +128,7 @@ def register(app: App, factory: sessionmaker[Session], config: Config, clock: Cl
                 tz,
                 default_channel=config.slack.channel,
                 perspective=perspective,
+                public_url=config.http.public_url,
             )
         )
         respond(
