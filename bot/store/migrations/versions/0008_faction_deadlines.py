@@ -4,16 +4,16 @@
 (federführend), NULL when the feed does not say. Indexed for the per-department statistics.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-# Brief says 0004 (the lead re-chains); 0006 is main's head now, and two heads would stop
+# Brief says 0004 (the lead re-chains); 0007 is main's head now, and two heads would stop
 # `alembic upgrade head` on this branch.
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
