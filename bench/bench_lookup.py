@@ -1,9 +1,13 @@
-"""Benchmark `/anfrage REF` and `/anfrage suche TEXT` on 100,000 papers.
+"""Benchmark `/anfrage REF`, `/anfrage suche TEXT` and `/anfrage statistik` on 100,000 papers.
 
 Fills a fresh SQLite file (and PostgreSQL when reachable) with synthetic but realistic papers
 through the store's bulk upsert, builds the search index the way the poll does, then times
 `bot.slack.commands.answer()` — the function behind Slack and `anfragebot lookup` — and prints a
-markdown table of p50/p99 per database and command. Target: p99 < 50 ms.
+markdown table of p50/p99 per database and command. Target: p99 < 50 ms for lookups and
+search; `statistik` (every Anfrage aggregated per faction and department) must answer well
+within Slack's 3 s. The papers carry a department (`underDirectionOf`) and about 60 % of the
+Anfragen an answer link, so the statistics have real work to do; the whole
+`anfragebot lookup statistik` process is timed too (start-up, config, migration check, query).
 
     .venv/bin/python bench/bench_lookup.py [--papers 100000] [--queries 300] [--no-postgres]
 """
@@ -15,6 +19,7 @@ import json
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -26,9 +31,17 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.classify import compact_reference, normalize_reference  # noqa: E402
+from bot.config import DeadlinesConfig, FactionConfig  # noqa: E402
+from bot.faction import Perspective  # noqa: E402
 from bot.slack.commands import answer  # noqa: E402
 from bot.store.db import make_engine, migrate, session_factory, transaction  # noqa: E402
-from bot.store.schema import DocumentRow, FileRow, PaperRow  # noqa: E402
+from bot.store.schema import (  # noqa: E402
+    AnswerLink,
+    DocumentRow,
+    FileRow,
+    OrganizationRow,
+    PaperRow,
+)
 from bot.store.search import reindex_papers  # noqa: E402
 from bot.store.upsert import upsert  # noqa: E402
 
@@ -86,6 +99,20 @@ FACTIONS = [
     "FDP-Fraktion",
     "Fraktion AfD",
 ]
+DEPARTMENTS = [
+    "Amt für Schule und Bildung",
+    "Kämmerei",
+    "Planungsamt",
+    "Umweltamt",
+    "Sozialamt",
+    "Tiefbauamt",
+    "Kulturamt",
+    "Hauptamt",
+]
+PERSPECTIVE = Perspective(
+    faction=FactionConfig(name="Fraktion Die Linke"),
+    deadlines=DeadlinesConfig(answer_days=21, paper_types=(("Fraktionsanfrage", 28),)),
+)
 VERBS = [
     "Wie bewertet die Verwaltung",
     "Welche Kosten entstehen durch",
@@ -176,6 +203,38 @@ def paper_rows(n: int, rng: random.Random) -> tuple[list[dict], list[dict], list
     return papers, files, docs
 
 
+def department_id(k: int) -> str:
+    return f"https://ris.example/oparl/body/1/organization/dept-{k}"
+
+
+def department_rows() -> list[dict]:
+    return [
+        {"id": department_id(k), "source": "bench", "name": name, "deleted": False}
+        for k, name in enumerate(DEPARTMENTS)
+    ]
+
+
+def answer_rows(papers: list[dict], rng: random.Random) -> list[dict]:
+    """About 60 % of the Anfragen answered, after 3 to 90 days. Also sets each paper's
+    department (a separate generator: the lookup/search data stay as they were)."""
+    out = []
+    for p in papers:
+        p["under_direction_of"] = department_id(rng.randrange(len(DEPARTMENTS)))
+        if p["is_anfrage"] and rng.random() < 0.6:
+            out.append(
+                {
+                    "anfrage_id": p["id"],
+                    "answer_paper_id": None,
+                    "answer_file_id": None,
+                    "rule": "bench",
+                    "answered_on": p["date"] + timedelta(days=rng.randint(3, 90)),
+                    "url": None,
+                    "linked_at": NOW,
+                }
+            )
+    return out
+
+
 def fill(url: str, n: int) -> float:
     engine = make_engine(url)
     migrate(engine)
@@ -183,6 +242,9 @@ def fill(url: str, n: int) -> float:
     rng = random.Random(42)
     started = time.perf_counter()
     papers, files, docs = paper_rows(n, rng)
+    answers = answer_rows(papers, random.Random(13))
+    with transaction(factory) as session:
+        upsert(session, OrganizationRow.__table__, department_rows())  # type: ignore[arg-type]
     step = 5000
     for lo in range(0, n, step):
         with transaction(factory) as session:
@@ -190,6 +252,9 @@ def fill(url: str, n: int) -> float:
             upsert(session, FileRow.__table__, files[lo : lo + step])  # type: ignore[arg-type]
             upsert(session, DocumentRow.__table__, docs[lo : lo + step])  # type: ignore[arg-type]
             reindex_papers(session, [p["id"] for p in papers[lo : lo + step]], now=NOW)
+    for lo in range(0, len(answers), step):
+        with transaction(factory) as session:
+            upsert(session, AnswerLink.__table__, answers[lo : lo + step])  # type: ignore[arg-type]
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
@@ -208,7 +273,7 @@ def measure(url: str, n: int, queries: int) -> dict[str, list[float]]:
     def run(label: str, text: str) -> None:
         t0 = time.perf_counter()
         with transaction(factory) as session:
-            reply = answer(session, text, "CBENCH", "UBENCH", NOW, TZ)
+            reply = answer(session, text, "CBENCH", "UBENCH", NOW, TZ, perspective=PERSPECTIVE)
         samples.setdefault(label, []).append((time.perf_counter() - t0) * 1000)
         assert reply.blocks
 
@@ -234,9 +299,46 @@ def measure(url: str, n: int, queries: int) -> dict[str, list[float]]:
             "`/anfrage suche TWO WORDS`",
             f"suche {rng.choice(TOPICS).split()[0]} {rng.choice(TOPICS).split()[0]}",
         )
+    # Each statistik answer aggregates every Anfrage: fewer repetitions.
+    for _ in range(max(5, queries // 10)):
+        run("`/anfrage statistik`", "statistik")
+        run("`/anfrage statistik fraktion:Linke`", "statistik fraktion:Linke")
+        run(
+            "`/anfrage statistik amt:Schule seit:2020-01-01`",
+            "statistik amt:Schule seit:2020-01-01",
+        )
     engine.dispose()
     samples.pop("warmup")
     return samples
+
+
+PROCESS = "whole process: `anfragebot lookup statistik`"
+PROCESS_BASE = "whole process: `anfragebot lookup hilfe` (start-up only)"
+
+
+def measure_process(url: str, runs: int, query: str = "statistik") -> list[float]:
+    """`anfragebot lookup statistik` as a new process each time, as a terminal user runs it."""
+    exe = Path(sys.executable).with_name("anfragebot")
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "config.toml"
+        config.write_text(
+            '[faction]\nname = "Fraktion Die Linke"\n'
+            '[deadlines]\nanswer_days = 21\n[deadlines.paper_types]\n"Fraktionsanfrage" = 28\n'
+        )
+        env = {**os.environ, "DATABASE_URL": url}
+        out = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            done = subprocess.run(
+                [str(exe), "--config", str(config), "lookup", query],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            out.append((time.perf_counter() - t0) * 1000)
+            assert ("Statistik:" if query == "statistik" else "/anfrage") in done.stdout
+    return out
 
 
 BASELINE = "baseline: one primary-key read"
@@ -289,7 +391,10 @@ def main() -> int:
                 f"{name}: {args.papers:,} papers stored and indexed in {seconds:.0f} s",
                 file=sys.stderr,
             )
-            for label, values in measure(url, args.papers, args.queries).items():
+            timings = measure(url, args.papers, args.queries)
+            timings[PROCESS] = measure_process(url, 5)
+            timings[PROCESS_BASE] = measure_process(url, 5, "hilfe")
+            for label, values in timings.items():
                 rows.append(
                     (
                         name,

@@ -255,9 +255,15 @@ def _lookup_rows(rows: list[dict[str, Any]], papers: int) -> list[list[str]]:
     for db in dict.fromkeys(r["database"] for r in rows):
         mine = [r for r in rows if r["database"] == db]
         base = next((r for r in mine if r["command"].startswith("baseline")), None)
-        for what, pick in (
-            ("`/anfrage REF`", lambda c: "suche" not in c and not c.startswith("baseline")),
-            ("`/anfrage suche TEXT`", lambda c: "suche" in c),
+
+        def other(c: str) -> bool:
+            return c.startswith(("baseline", "whole process")) or "statistik" in c or "suche" in c
+
+        for what, pick, limit in (
+            ("`/anfrage REF`", lambda c: not other(c), 50.0),
+            ("`/anfrage suche TEXT`", lambda c: "suche" in c, 50.0),
+            # issue 13: inside Slack's 3 s with room to spare
+            ("`/anfrage statistik`", lambda c: "statistik" in c and "process" not in c, 1000.0),
         ):
             chosen = [r for r in mine if pick(r["command"])]
             if not chosen:
@@ -270,7 +276,7 @@ def _lookup_rows(rows: list[dict[str, Any]], papers: int) -> list[list[str]]:
                     f"{worst['p99_ms']:.1f} ms (p50 {worst['p50_ms']:.1f} ms)",
                     f"primary-key read p99 {base['p99_ms']:.1f} ms" if base else "—",
                     ratio,
-                    f"p99 < 50 ms: {'met' if worst['p99_ms'] < 50 else 'not met'}",
+                    f"p99 < {limit:.0f} ms: {'met' if worst['p99_ms'] < limit else 'not met'}",
                 ]
             )
     return out

@@ -26,6 +26,12 @@ _FACTION_PATTERNS = [
 ]
 
 _REF_SPACES = re.compile(r"\s*/\s*")
+# An interim reply ("Zwischennachricht", "Zwischenbescheid"): shown, never the answer.
+_INTERIM = re.compile(r"zwischen\s*-?\s*(?:nachricht|bescheid|antwort|mitteilung)", re.IGNORECASE)
+
+
+def is_interim(name: str | None) -> bool:
+    return bool(name and _INTERIM.search(name))
 
 
 def is_answer_type(paper_type: str | None, name: str | None = None) -> bool:

@@ -69,6 +69,26 @@ class DigestConfig:
 
 
 @dataclass(frozen=True)
+class FactionConfig:
+    """`[faction]`: whose Anfragen are "ours" (empty name: no faction configured)."""
+
+    name: str = ""
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(n for n in (self.name, *self.aliases) if n)
+
+
+@dataclass(frozen=True)
+class DeadlinesConfig:
+    """`[deadlines]`: calendar days the administration has to answer (0 = no deadlines)."""
+
+    answer_days: int = 0
+    paper_types: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
 class HttpConfig:
     """`anfragebot serve` as seen from outside: the base of calendar subscription URLs."""
 
@@ -88,6 +108,8 @@ class Config:
     # A float: fractions of a minute are for tests and benchmarks (`poll_minutes = 0.05`: 3 s).
     poll_minutes: float = 15
     log_level: str = "INFO"
+    faction: FactionConfig = field(default_factory=FactionConfig)
+    deadlines: DeadlinesConfig = field(default_factory=DeadlinesConfig)
 
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
@@ -254,6 +276,35 @@ def _digest(data: Mapping[str, Any]) -> DigestConfig:
     return DigestConfig(enabled=bool(enabled), weekday=weekday, hour=9 if hour is None else hour)
 
 
+def faction_config(data: Mapping[str, Any]) -> FactionConfig:
+    """`[faction] name`, `aliases`: matched like the `fraktion:` abo key (substring, any case)."""
+    table = _table(data, "faction")
+    name = (_typed(table, "name", str, "faction") or "").strip()
+    raw = table.get("aliases", [])
+    if not isinstance(raw, list) or not all(isinstance(a, str) and a.strip() for a in raw):
+        raise ConfigError('faction.aliases: expected a list of names like ["Die Linke"]')
+    if raw and not name:
+        raise ConfigError("faction.aliases: set faction.name as well")
+    return FactionConfig(name=name, aliases=tuple(a.strip() for a in raw))
+
+
+def deadlines_config(data: Mapping[str, Any]) -> DeadlinesConfig:
+    """`[deadlines] answer_days` and `[deadlines.paper_types] "Große Anfrage" = 42`."""
+    table = _table(data, "deadlines")
+    days = _typed(table, "answer_days", int, "deadlines")
+    if days is not None and not 0 <= days <= 3650:
+        raise ConfigError("deadlines.answer_days: must be between 0 and 3650 (0 = no deadlines)")
+    raw = table.get("paper_types", {})
+    if not isinstance(raw, dict):
+        raise ConfigError('[deadlines.paper_types]: expected a table like "Große Anfrage" = 42')
+    types = []
+    for kind, value in raw.items():
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3650:
+            raise ConfigError(
+                f"deadlines.paper_types.{kind!r}: expected a number of days 0-3650, got {value!r}"
+            )
+        types.append((str(kind), value))
+    return DeadlinesConfig(answer_days=days or 0, paper_types=tuple(types))
 def _http(data: Mapping[str, Any]) -> HttpConfig:
     table = _table(data, "http")
     url = _typed(table, "public_url", str, "http")
@@ -275,6 +326,8 @@ KNOWN_KEYS: dict[str | None, frozenset[str]] = {
             "slack",
             "reminders",
             "digest",
+            "faction",
+            "deadlines",
             "http",
         }
     ),
@@ -285,6 +338,9 @@ KNOWN_KEYS: dict[str | None, frozenset[str]] = {
     "slack": frozenset({"channel", "announce_max_age_days", "api_url", "pace_seconds"}),
     "reminders": frozenset({"lead_times", "timezone", "morning_of"}),
     "digest": frozenset({"enabled", "weekday", "hour"}),
+    # issue 13; `[deadlines.paper_types]` holds paper type names, any key is fine there.
+    "faction": frozenset({"name", "aliases"}),
+    "deadlines": frozenset({"answer_days", "paper_types"}),
     "http": frozenset({"public_url"}),
 }
 _ARRAY_TABLES = frozenset({"sources"})
@@ -373,6 +429,8 @@ def config_from_dict(
         http=_http(data),
         poll_minutes=poll or 15,
         log_level=level,
+        faction=faction_config(data),
+        deadlines=deadlines_config(data),
     )
 
 

@@ -62,6 +62,8 @@ class Paper:
     main_file: FileRef | None = None
     auxiliary_files: tuple[FileRef, ...] = ()
     consultations: tuple[Consultation, ...] = ()
+    # OParl `underDirectionOf`: the department in charge (federführend).
+    under_direction_of_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -148,3 +150,10 @@ class AnfrageView:
     answer_url: str | None = None
     document_note: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # Issue 13: the feed's name without faction decorations (else the parsed Betreff), the
+    # department in charge, the signatories; `ours`/`deadline` are set by `bot.faction.decorate`.
+    department: str | None = None
+    signatories: tuple[str, ...] = ()
+    ours: bool = False
+    deadline: dt.date | None = None
+    answer_document_url: str | None = None

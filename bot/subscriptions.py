@@ -2,7 +2,7 @@
 
 A subscription is a list of conditions, all of which must hold (AND); a channel with several
 subscriptions gets a paper when any of them matches (OR). A condition is
-`{"field": "fraktion"|"gremium"|"art"|"text", "value": str, "negate": bool}` and matches
+`{"field": "fraktion"|"gremium"|"art"|"text"|"amt", "value": str, "negate": bool}` and matches
 case-insensitively as a substring.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.domain import AnfrageView
 
-FIELDS = ("fraktion", "gremium", "art", "text")
+FIELDS = ("fraktion", "gremium", "art", "text", "amt")
 
 
 def field_text(view: AnfrageView, field: str) -> str:
@@ -23,16 +23,22 @@ def field_text(view: AnfrageView, field: str) -> str:
         return " | ".join(s.committee or "" for s in view.sessions)
     if field == "art":
         return view.paper_type or ""
+    if field == "amt":
+        return view.department or ""
     if field == "text":
         questions = " ".join(" ".join((q[1], *q[2])) for q in view.questions)
         return f"{view.subject or ''} {questions}"
     return ""
 
 
+def contains(value: str, text: str) -> bool:
+    """The one matching rule of every abo key (and of `[faction]`): substring, any case."""
+    return value.casefold() in text.casefold()
+
+
 def matches(conditions: Sequence[Mapping[str, Any]], view: AnfrageView) -> bool:
     for cond in conditions:
-        value = str(cond.get("value") or "").casefold()
-        found = value in field_text(view, str(cond.get("field"))).casefold()
+        found = contains(str(cond.get("value") or ""), field_text(view, str(cond.get("field"))))
         if found == bool(cond.get("negate")):
             return False
     return True

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.classify import normalize_reference
+from bot.classify import is_interim, normalize_reference
 from bot.store.db import transaction
 from bot.store.lifecycle import chunks, save_answer_link
 from bot.store.schema import AnswerLink, FileRow, PaperRow
@@ -207,7 +207,9 @@ def match_answers(
         own = sorted(files.get(a.id, []), key=lambda f: (f.role != "main", f.position))
         if not own:
             continue
-        later = [f for f in own[1:] if f.name and _ANSWER_FILE.search(f.name)]
+        later = [
+            f for f in own[1:] if f.name and _ANSWER_FILE.search(f.name) and not is_interim(f.name)
+        ]
         if later:
             f = later[-1]
             links[a.id] = Link(
@@ -291,7 +293,12 @@ def link_answers(factory: sessionmaker[Session], *, now: datetime, tz: ZoneInfo)
             select(*FACT_COLUMNS).where(live, PaperRow.is_anfrage.is_(False)),
             execution_options={"yield_per": 2000},
         )
-        candidates = [_facts(p) for p in others if p.id not in used and relevant(p)]
+        # An interim reply is not the answer (jobs/interim.py shows it in the thread).
+        candidates = [
+            _facts(p)
+            for p in others
+            if p.id not in used and not is_interim(p.name) and relevant(p)
+        ]
         files: dict[str, list[FileFacts]] = {}
         for part in chunks([a.id for a in anfragen]):
             for f in session.scalars(select(FileRow).where(FileRow.paper_id.in_(part))):

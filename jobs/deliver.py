@@ -50,6 +50,8 @@ class Rendered:
     thread_ts: str | None = None
     # Set for an edit of an earlier message (chat.update) instead of a new post.
     update_ts: str | None = None
+    # A thread reply also shown in the channel (`reply_broadcast`): the answer to an Anfrage.
+    broadcast: bool = False
 
 
 class NotReady(Exception):  # noqa: N818 - a signal, not an error
@@ -262,6 +264,7 @@ class _Run:
             rendered.blocks,
             key=message_key(item),
             thread_ts=rendered.thread_ts,
+            broadcast=rendered.broadcast,
         )
 
 

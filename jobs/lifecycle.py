@@ -34,6 +34,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.deadlines import answer_due
+from bot.faction import NOBODY, Perspective, decorate
 from bot.slack import blocks as announce_blocks
 from bot.slack import lifecycle_blocks as lb
 from bot.slack import texts
@@ -53,9 +55,10 @@ from bot.store.lifecycle import (
     tracked,
 )
 from bot.store.schema import AnswerLink, PaperRow
-from bot.store.views import load_anfrage
+from bot.store.views import answer_document_url, load_anfrage
 from jobs.answers import Link, link_answers
 from jobs.deliver import NotReady, Rendered
+from jobs.overdue import enqueue_interims, interim_line, overdue_line
 from jobs.remind import render_digest, render_reminder
 
 log = logging.getLogger(__name__)
@@ -148,6 +151,7 @@ def follow_up(
     if answers:
         report.answers = link_answers(factory, now=now, tz=tz)
     report.events, report.updates = detect_events(factory, now=now, tz=tz)
+    report.events += enqueue_interims(factory, now=now)
     if report.events or report.updates:
         log.info("queued %d thread replies, %d status updates", report.events, report.updates)
     return report
@@ -300,7 +304,12 @@ def _parent_ts(session: Session, item: Claimed) -> str | None:
 
 
 def render_event(
-    session: Session, item: Claimed, *, now: datetime, tz: ZoneInfo
+    session: Session,
+    item: Claimed,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    perspective: Perspective = NOBODY,
 ) -> Rendered | None:
     parent_ts = _parent_ts(session, item)
     paper = session.get(PaperRow, item.paper_id or "")
@@ -308,7 +317,12 @@ def render_event(
         return None
     kind = item.payload.get("type")
     line: Mrkdwn | None = None
-    if kind == "deleted":
+    today = now.astimezone(tz).date()
+    if kind == "overdue":
+        line = overdue_line(session, paper, item.payload, today)
+    elif kind == "interim":
+        line = interim_line(session, item.payload, today)
+    elif kind == "deleted":
         line = ours(texts.EVENT_DELETED) if paper.deleted else None
     elif kind == "answer":
         link = session.get(AnswerLink, paper.id)
@@ -317,9 +331,13 @@ def render_event(
             line = lb.answered_line(
                 answered_on=link.answered_on,
                 filed_on=paper.date,
-                url=link.url,
+                url=link.url or answer_document_url(session, link),
                 answer_ref=(answer.ref_norm or answer.reference) if answer else None,
+                due=answer_due(paper.date, paper.paper_type, perspective.deadlines),
             )
+            # The answer is news for everyone in the channel, not only for the thread.
+            text, blocks = lb.thread_reply(paper.ref_norm or paper.reference, line)
+            return Rendered(text=text, blocks=blocks, thread_ts=parent_ts, broadcast=True)
     else:
         mid = item.payload.get("meeting_id")
         app = next(
@@ -358,26 +376,37 @@ def _meeting_line(
 
 
 def render_update(
-    session: Session, item: Claimed, *, now: datetime, tz: ZoneInfo
+    session: Session,
+    item: Claimed,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    perspective: Perspective = NOBODY,
 ) -> Rendered | None:
     parent_ts = _parent_ts(session, item)
     view = load_anfrage(session, item.paper_id or "")
     if parent_ts is None or view is None:
         return None
-    text, blocks = announce_blocks.announcement(view, now=now, tz=tz)
+    text, blocks = announce_blocks.announcement(decorate(view, perspective), now=now, tz=tz)
     return Rendered(text=text, blocks=blocks, update_ts=parent_ts)
 
 
 def render_lifecycle(
-    session: Session, item: Claimed, *, now: datetime, tz: ZoneInfo
+    session: Session,
+    item: Claimed,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    perspective: Perspective = NOBODY,
 ) -> Rendered | None:
     """Dispatch for jobs/render.py: every lifecycle kind is built from the store at send time."""
+    p = perspective
     if item.kind == "reminder":
-        return render_reminder(session, item, now=now, tz=tz)
+        return render_reminder(session, item, now=now, tz=tz, perspective=p)
     if item.kind == "digest":
-        return render_digest(session, item, now=now, tz=tz)
+        return render_digest(session, item, now=now, tz=tz, perspective=p)
     if item.kind == EVENT:
-        return render_event(session, item, now=now, tz=tz)
+        return render_event(session, item, now=now, tz=tz, perspective=p)
     if item.kind == UPDATE:
-        return render_update(session, item, now=now, tz=tz)
+        return render_update(session, item, now=now, tz=tz, perspective=p)
     return None

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bot.config import SourceConfig
 from bot.document.download import download, make_policy
+from bot.faction import perspective_of
 from bot.feed.client import OParlClient
 from bot.runtime import Runtime
 from bot.store.locks import exclusive
@@ -127,7 +128,9 @@ def deliver(rt: Runtime, now: datetime) -> DeliveryReport:
         # No SLACK_BOT_TOKEN: send nothing and mark nothing sent (issue 11).
         log_no_token(rt, now)
         return DeliveryReport()
-    render = make_renderer(now=now, tz=rt.config.reminders.timezone)
+    render = make_renderer(
+        now=now, tz=rt.config.reminders.timezone, perspective=perspective_of(rt.config)
+    )
     return deliver_pending(
         rt.factory, rt.notifier, render, now=now, pace_seconds=rt.pace_seconds
     )

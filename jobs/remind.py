@@ -29,12 +29,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import DigestConfig, RemindersConfig, SourceConfig
+from bot.deadlines import answer_due, overdue_days
 from bot.domain import Meeting
 from bot.errors import FeedError
+from bot.faction import NOBODY, Perspective, clean_subject
 from bot.feed.client import OParlClient
 from bot.feed.parse import parse_meeting
 from bot.slack import lifecycle_blocks as lb
-from bot.slack.blocks import MAX_BLOCKS
+from bot.slack.blocks import MAX_BLOCKS, owner_of
 from bot.store.db import transaction
 from bot.store.deliveries import Claimed, enqueue
 from bot.store.lifecycle import (
@@ -297,7 +299,12 @@ def read_fresh(rt: Runtime, due: Sequence[DueReminder], now: datetime) -> dict[s
 
 
 def render_reminder(
-    session: Session, item: Claimed, *, now: datetime, tz: ZoneInfo
+    session: Session,
+    item: Claimed,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    perspective: Perspective = NOBODY,
 ) -> Rendered | None:
     """Re-read the meeting: cancelled, deleted, moved or over means nothing to send."""
     meeting = session.get(MeetingRow, str(item.payload.get("meeting_id")))
@@ -320,7 +327,13 @@ def render_reminder(
             continue
         app = apps[pid][0]
         entries.append(
-            lb.AgendaEntry(paper.ref_norm or paper.reference, paper.name, app.top, paper.web)
+            lb.AgendaEntry(
+                paper.ref_norm or paper.reference,
+                clean_subject(paper.name),
+                app.top,
+                paper.web,
+                owner=owner_of(paper.faction, perspective),
+            )
         )
     if not entries:
         return None
@@ -407,18 +420,34 @@ def enqueue_digest(
 
 
 def render_digest(
-    session: Session, item: Claimed, *, now: datetime, tz: ZoneInfo
+    session: Session,
+    item: Claimed,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    perspective: Perspective = NOBODY,
 ) -> Rendered | None:
     today = now.astimezone(tz).date()
     entries = []
     for o in open_anfragen(session, item.channel, tz=tz, limit=DIGEST_MAX)[0]:
         p = o.paper
+        due = answer_due(p.date, p.paper_type, perspective.deadlines)
         entries.append(
-            lb.DigestEntry(p.reference, p.subject, p.date, max(0, (today - o.since).days), p.web)
+            lb.DigestEntry(
+                p.reference,
+                clean_subject(p.subject),
+                p.date,
+                max(0, (today - o.since).days),
+                p.web,
+                owner=owner_of(p.faction, perspective),
+                due=due,
+                overdue=overdue_days(due, today),
+            )
         )
     if not entries:
         return None  # everything was answered since the digest was queued: nothing to say
-    entries.sort(key=lambda e: -e.days_open)
+    # Overdue first (longest overdue on top), then the oldest.
+    entries.sort(key=lambda e: (-e.overdue, -e.days_open))
     week = str(item.payload.get("week") or item.key)
     text, blocks = lb.digest(week.split("-W")[-1], entries)
     return Rendered(text=text, blocks=blocks)
@@ -432,6 +461,7 @@ class RemindReport:
     reminders: int = 0
     digests: int = 0
     fresh_reads: int = 0
+    overdue: int = 0
     delivery: DeliveryReport | None = None
 
 
@@ -439,6 +469,7 @@ def remind_once(rt: Runtime, now: datetime) -> RemindReport:
     """`anfragebot remind --once` and the scheduler's remind job: read each due meeting afresh,
     enqueue what is still due, send."""
     from jobs.lifecycle import detect_events  # here: jobs.lifecycle imports this module
+    from jobs.overdue import enqueue_overdue
     from jobs.poll import deliver  # here, not above: jobs.poll imports the lifecycle renderers
 
     report = RemindReport()
@@ -460,6 +491,9 @@ def remind_once(rt: Runtime, now: datetime) -> RemindReport:
         config=config.digest,
         tz=config.reminders.timezone,
         default_channel=config.slack.channel,
+    )
+    report.overdue = enqueue_overdue(
+        rt.factory, now=now, tz=config.reminders.timezone, deadlines=config.deadlines
     )
     report.delivery = deliver(rt, now)
     if report.reminders or report.digests:

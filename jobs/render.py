@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.faction import NOBODY, Perspective, decorate
 from bot.slack import blocks
 from bot.store.deliveries import Claimed
 from bot.store.follows import DM_KIND
@@ -16,16 +17,18 @@ from jobs.follow import render_dm
 from jobs.lifecycle import LIFECYCLE_KINDS, render_lifecycle
 
 
-def make_renderer(*, now: datetime, tz: ZoneInfo):  # type: ignore[no-untyped-def]
+def make_renderer(  # type: ignore[no-untyped-def]
+    *, now: datetime, tz: ZoneInfo, perspective: Perspective = NOBODY
+):
     def render(session: Session, item: Claimed) -> Rendered | None:
         if item.kind == "announce" and item.paper_id:
             view = load_anfrage(session, item.paper_id)
             if view is None:
                 return None
-            text, bl = blocks.announcement(view, now=now, tz=tz)
+            text, bl = blocks.announcement(decorate(view, perspective), now=now, tz=tz)
             return Rendered(text=text, blocks=bl)
         if item.kind in LIFECYCLE_KINDS:
-            return render_lifecycle(session, item, now=now, tz=tz)
+            return render_lifecycle(session, item, now=now, tz=tz, perspective=perspective)
         if item.kind == DM_KIND:
             return render_dm(session, item, now=now, tz=tz)
         return None

@@ -183,6 +183,7 @@ def parse_paper(raw: Raw) -> Paper:
         main_file=main,
         auxiliary_files=aux,
         consultations=consultations,
+        under_direction_of_ids=ref_ids(raw.get("underDirectionOf")),
     )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Config
 from bot.errors import ConfigError, DeliveryError
+from bot.faction import perspective_of
 from bot.slack import command_texts as t
 from bot.slack.blocks import section
 from bot.slack.commands import SHARE_ACTION, Reply, answer, share
@@ -103,6 +104,7 @@ def build_app(
 
 def register(app: App, factory: sessionmaker[Session], config: Config, clock: Clock) -> None:
     tz = config.reminders.timezone
+    perspective = perspective_of(config)
     register_home(app, factory, tz=tz, default_channel=config.slack.channel, clock=clock)
 
     def safe(work: Callable[[Session], Reply]) -> Reply:
@@ -125,6 +127,7 @@ def register(app: App, factory: sessionmaker[Session], config: Config, clock: Cl
                 clock(),
                 tz,
                 default_channel=config.slack.channel,
+                perspective=perspective,
                 public_url=config.http.public_url,
             )
         )
@@ -140,7 +143,9 @@ def register(app: App, factory: sessionmaker[Session], config: Config, clock: Cl
         actions = body.get("actions") or [{}]
         paper_id = str(actions[0].get("value") or "")
         user = (body.get("user") or {}).get("id")
-        reply = safe(lambda session: share(session, paper_id, user, clock(), tz))
+        reply = safe(
+            lambda session: share(session, paper_id, user, clock(), tz, perspective=perspective)
+        )
         if not reply.ephemeral:
             respond(
                 text=reply.text,

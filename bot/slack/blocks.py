@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain import AnfrageView, SessionInfo
+from bot.faction import Perspective, is_ours, split_factions
 from bot.slack import texts
 from bot.slack.escape import (
     Mrkdwn,
@@ -161,11 +162,55 @@ def pack(lines: Sequence[Mrkdwn], limit: int = MAX_SECTION) -> list[Mrkdwn]:
     return chunks
 
 
+def overdue_text(days: int) -> Mrkdwn:
+    n = ours(texts.OVERDUE_DAY) if days == 1 else fill(texts.OVERDUE_DAYS, n=days)
+    return fill(texts.OVERDUE, days=n)
+
+
+def deadline_text(view: AnfrageView, today: date) -> Mrkdwn | None:
+    """ "Antwort fällig bis …" (and "überfällig seit N Tagen" once passed), while unanswered."""
+    if view.deadline is None or view.answered_on or view.deleted:
+        return None
+    due = fill(texts.DUE, date=fmt_date(view.deadline))
+    late = (today - view.deadline).days
+    return fill("{due} · {late}", due=due, late=overdue_text(late)) if late > 0 else due
+
+
+def fact_lines(view: AnfrageView, today: date, *, department: bool) -> list[Mrkdwn]:
+    """Deadline, department in charge, signatories: each only when known."""
+    lines: list[Mrkdwn] = []
+    due = deadline_text(view, today)
+    if due:
+        lines.append(due)
+    if department and view.department:
+        lines.append(fill(texts.DEPARTMENT, department=mrkdwn(view.department)))
+    if view.signatories:
+        lines.append(fill(texts.SIGNED, names=mrkdwn(", ".join(view.signatories))))
+    return lines
+
+
+def title_for(view: AnfrageView, plain_ref: PlainText, new: str, new_noref: str) -> PlainText:
+    """ "Unsere Anfrage 14/1923" for ours, else the given header."""
+    if view.ours:
+        return (
+            fill_plain(texts.OURS_HEADER, ref=plain_ref)
+            if plain_ref
+            else PlainText(texts.OURS_HEADER_NOREF)
+        )
+    return fill_plain(new, ref=plain_ref) if plain_ref else PlainText(new_noref)
+
+
 def summary_blocks(
-    view: AnfrageView, title: PlainText, *, now: datetime, tz: ZoneInfo
+    view: AnfrageView,
+    title: PlainText,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    department: bool = False,
 ) -> list[Block]:
     """Header, subject and the four facts: the top of every message about one Anfrage."""
     faction = ", ".join(view.factions)
+    facts = fact_lines(view, now.astimezone(tz).date(), department=department)
     return [
         header(title),
         section(bold(or_unknown(mrkdwn(view.subject)))),
@@ -180,13 +225,14 @@ def summary_blocks(
                 )
             ]
         ),
+        *([section(join("\n", facts))] if facts else []),
     ]
 
 
 def announcement(view: AnfrageView, *, now: datetime, tz: ZoneInfo) -> tuple[str, list[Block]]:
     ref = plain_text(view.reference)
     faction = ", ".join(view.factions)
-    title = fill_plain(texts.NEW_ANFRAGE, ref=ref) if ref else PlainText(texts.NEW_ANFRAGE_NOREF)
+    title = title_for(view, ref, texts.NEW_ANFRAGE, texts.NEW_ANFRAGE_NOREF)
     blocks = summary_blocks(view, title, now=now, tz=tz)
     if view.questions:
         lines = [bold(ours(texts.LABEL_QUESTIONS)), *question_lines(view)]
@@ -217,9 +263,27 @@ def announcement(view: AnfrageView, *, now: datetime, tz: ZoneInfo) -> tuple[str
     if links:
         blocks.append(context(join(" · ", links)))
     fallback = fill(
-        texts.FALLBACK_ANNOUNCE,
+        texts.FALLBACK_OURS if view.ours else texts.FALLBACK_ANNOUNCE,
         ref=mrkdwn(" ".join((view.reference or "").split())),
         faction=fill(" ({faction})", faction=mrkdwn(faction)) if faction else ours(""),
         subject=or_unknown(mrkdwn(view.subject)),
     )
     return clip(fallback, MAX_TEXT), blocks[:MAX_BLOCKS]
+
+
+def owner_mark(factions: tuple[str, ...] | list[str], ours_: bool, configured: bool) -> Mrkdwn:
+    """For list lines: "*Unsere Anfrage* · " for ours, "(Fraktion X) " for another faction's;
+    nothing without `[faction]` (everything stays as it was)."""
+    if not configured:
+        return ours("")
+    if ours_:
+        return ours(texts.OURS_MARK + " · ")
+    if factions:
+        return fill("({f}) ", f=mrkdwn(", ".join(factions)))
+    return ours("")
+
+
+def owner_of(faction_text: str | None, perspective: Perspective) -> Mrkdwn:
+    """`owner_mark` for a paper's stored faction text ("A, B")."""
+    factions = split_factions(faction_text)
+    return owner_mark(factions, is_ours(factions, perspective.faction), perspective.configured)

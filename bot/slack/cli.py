@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Config
 from bot.errors import ConfigError
+from bot.faction import perspective_of
 from bot.slack.commands import answer
 from bot.slack.notifier import render_text
 from bot.store.db import make_engine, migrate, session_factory, transaction
@@ -96,6 +97,7 @@ def run_lookup(config: Config, query: str, channel: str | None, now: datetime, o
                 now,
                 config.reminders.timezone,
                 default_channel=config.slack.channel,
+                perspective=perspective_of(config),
                 public_url=config.http.public_url,
             )
     finally:

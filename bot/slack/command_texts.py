@@ -12,17 +12,22 @@ HELP = """*Eine Drucksache nachschlagen*
 *Volltextsuche* in Betreff, Fragen und Dokumenttext (die 10 neuesten Treffer)
 `/anfrage suche Radweg Emscher`
 
-*Anstehende Sitzungen* mit unseren Anfragen auf der Tagesordnung
-`/anfrage sitzungen` · `/anfrage sitzungen Verkehrsausschuss`
+*Anstehende Sitzungen* mit Anfragen auf der Tagesordnung (`unsere`: nur mit unseren)
+`/anfrage sitzungen` · `/anfrage sitzungen Verkehrsausschuss` · `/anfrage sitzungen unsere`
 
-*Offene Anfragen* dieses Kanals (noch ohne Antwort), älteste zuerst
-`/anfrage offen`
+*Offene Anfragen* dieses Kanals (noch ohne Antwort), mit Antwortfrist: dringendste zuerst
+`/anfrage offen` · `/anfrage offen unsere`
+
+*Statistik* je Fraktion und je federführendem Amt: Anfragen, beantwortet, Tage bis zur \
+Antwort (Median, 90 %), Anteil in der Frist, offen, überfällig
+`/anfrage statistik` · `/anfrage statistik fraktion:"Die Linke" amt:Schulamt seit:2025-01-01`
 
 *Kanal-Abos*: neue Anfragen, die zu allen Angaben passen, kommen in diesen Kanal
 `/anfrage abo fraktion:"Die Linke" gremium:Verkehrsausschuss`
 `/anfrage abo art:Anfrage text:"Radweg" !fraktion:"CDU"` (`!` = nicht)
 `/anfrage abos` zeigt die Abos mit Nummer · `/anfrage abo-ende 3` beendet Abo 3
-Angaben: `fraktion:` `gremium:` `art:` `text:` (Groß-/Kleinschreibung egal, Teilwörter genügen)
+Angaben: `fraktion:` `gremium:` `art:` `text:` `amt:` (federführendes Amt; \
+Groß-/Kleinschreibung egal, Teilwörter genügen)
 
 *Einer Anfrage folgen*: Tagesordnung, Verlegung, Absage, Antwort als Direktnachricht
 `/anfrage folgen 14/1923` · `/anfrage entfolgen 14/1923` · `/anfrage gefolgt` zeigt, wem Sie folgen
@@ -30,7 +35,9 @@ Angaben: `fraktion:` `gremium:` `art:` `text:` (Groß-/Kleinschreibung egal, Tei
 *Sitzungskalender* zum Abonnieren (Outlook, Google, Apple)
 `/anfrage kalender` · `/anfrage kalender Verkehrsausschuss`"""
 HELP_UNKNOWN = "Das habe ich nicht verstanden: `{text}`"
-HELP_FALLBACK = "Hilfe zu /anfrage: /anfrage 14/1923 · suche TEXT · sitzungen · offen · abo · abos"
+HELP_FALLBACK = (
+    "Hilfe zu /anfrage: /anfrage 14/1923 · suche TEXT · sitzungen · offen · statistik · abo · abos"
+)
 
 DETAIL_HEADER = "Drucksache {ref}"
 DETAIL_HEADER_NOREF = "Drucksache ohne Nummer"
@@ -81,10 +88,10 @@ ABO_BAD_ID = "Welches Abo? Beispiel: `/anfrage abo-ende 3` (die Nummern zeigt `/
 ABO_NO_CHANNEL = "Abos gibt es nur in einem Kanal."
 ABO_NEED_KEY = (
     "„{word}“ verstehe ich nicht: Angaben haben die Form `schlüssel:wert`, "
-    'z. B. `text:"{word}"`. Erlaubt: `fraktion:` `gremium:` `art:` `text:`.'
+    'z. B. `text:"{word}"`. Erlaubt: `fraktion:` `gremium:` `art:` `text:` `amt:`.'
 )
 ABO_UNKNOWN_KEY = (
-    "Unbekannte Angabe `{key}:`. Erlaubt sind `fraktion:`, `gremium:`, `art:` und `text:`, "
+    "Unbekannte Angabe `{key}:`. Erlaubt sind `fraktion:`, `gremium:`, `art:`, `text:` und `amt:`, "
     "mit `!` davor für „nicht“."
 )
 ABO_UNCLOSED_QUOTE = "Bei `{key}:` fehlt das schließende Anführungszeichen."
@@ -94,3 +101,37 @@ ABO_TOO_MANY = "Höchstens {max} Angaben pro Abo."
 
 # Shown as it is (app.py puts it in a section): declared as our own mrkdwn.
 ERROR = ours("Das hat nicht geklappt, bitte später noch einmal versuchen.")
+
+# --- issue 13: our faction, deadlines, statistics -------------------------------------------
+OURS_WORD = "unsere"
+OPEN_TITLE_URGENT = "{n} offene Anfragen in diesem Kanal (dringendste zuerst)"
+OPEN_NONE_OURS = "In diesem Kanal sind keine unserer Anfragen offen."
+OPEN_LINE_DUE = "*{ref}* · seit {days} · {due} · {subject}"
+NO_FACTION = (
+    "„unsere“ geht erst, wenn in der Konfiguration `[faction] name` steht "
+    "(welche Fraktion wir sind)."
+)
+SESSIONS_NONE_OURS = "Keine anstehenden Sitzungen mit unseren Anfragen auf der Tagesordnung."
+SESSIONS_TITLE_OURS = "Anstehende Sitzungen mit unseren Anfragen"
+
+STATS_TITLE = "Statistik: {n} Anfragen"
+STATS_TITLE_ONE = "Statistik: 1 Anfrage"
+STATS_NONE = "Keine Anfragen für diese Statistik gefunden."
+STATS_FILTER = "Auswahl: {filters}"
+STATS_BY_FACTION = "Je Fraktion"
+STATS_BY_DEPARTMENT = "Je federführendem Amt"
+STATS_HEAD = ("Anfr.", "beantw.", "Median", "90 %", "Frist", "offen", "überf.")
+STATS_LEGEND = (
+    "Anfr. = Anfragen · beantw. = beantwortet · Median/90 % = Tage bis zur Antwort · "
+    "Frist = Anteil in der Frist beantwortet · überf. = jetzt überfällig"
+)
+STATS_NO_DEADLINES = (
+    "Ohne `[deadlines]` in der Konfiguration gibt es keine Fristen (Frist/überf. –)."
+)
+STATS_MORE = "… und {n} weitere"
+STATS_BAD_KEY = "Unbekannte Angabe `{key}:`. Erlaubt: `fraktion:` `amt:` `seit:JJJJ-MM-TT`."
+STATS_BAD_DATE = "`seit:` braucht ein Datum wie `seit:2025-01-01`."
+STATS_BAD_WORD = (
+    "„{word}“ verstehe ich nicht. Beispiel: "
+    '`/anfrage statistik fraktion:"Die Linke" amt:Schulamt seit:2025-01-01`'
+)

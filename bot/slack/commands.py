@@ -6,6 +6,7 @@ transaction. No clock, no network: `now` and the time zone are passed in.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -13,7 +14,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.deadlines import answer_due, overdue_days
 from bot.domain import AnfrageView
+from bot.faction import NOBODY, Perspective, decorate, is_ours, split_factions
 from bot.slack import command_texts as t
 from bot.slack import personal_texts as pt
 from bot.slack import texts
@@ -27,10 +30,13 @@ from bot.slack.blocks import (
     fmt_session,
     header,
     or_unknown,
+    overdue_text,
+    owner_of,
     pack,
     question_lines,
     section,
     summary_blocks,
+    title_for,
 )
 from bot.slack.escape import (
     Mrkdwn,
@@ -55,6 +61,7 @@ from bot.slack.parse import (
     parse_conditions,
     parse_subscription_id,
 )
+from bot.slack.statistics import StatsSyntaxError, parse_statistics, statistics_message
 from bot.store.calendar_tokens import token_for
 from bot.store.follows import (
     MAX_FOLLOWS_PER_USER,
@@ -73,6 +80,7 @@ from bot.store.lookup import (
     upcoming_sessions,
 )
 from bot.store.search import search
+from bot.store.statistics import statistics
 from bot.store.subscriptions import add_subscription, list_subscriptions, remove_subscription
 from bot.store.views import load_anfrage
 
@@ -82,6 +90,9 @@ COLLAPSE_AFTER = 6
 SHOWN_WHEN_COLLAPSED = 5
 SEARCH_LIMIT = 10
 OPEN_SHOWN = 40
+# `offen` sorts by deadline, so it reads every open Anfrage of the channel (a few thousand at
+# most), not only the first page.
+OPEN_SCAN = 100_000
 WEEKDAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 
 
@@ -99,6 +110,7 @@ class Context:
     now: datetime
     tz: ZoneInfo
     default_channel: str | None = None
+    perspective: Perspective = NOBODY
     public_url: str | None = None  # `[http] public_url`, the base of calendar URLs
 
 
@@ -111,20 +123,38 @@ def answer(
     tz: ZoneInfo,
     *,
     default_channel: str | None = None,
+    perspective: Perspective = NOBODY,
     public_url: str | None = None,
 ) -> Reply:
     """The reply to `/anfrage <text>` in `channel` by `user`."""
-    ctx = Context(channel or None, user or None, now, tz, default_channel, public_url)
+    ctx = Context(
+        channel or None,
+        user or None,
+        now,
+        tz,
+        default_channel,
+        perspective=perspective,
+        public_url=public_url,
+    )
     command = parse_command(text)
     handler = _HANDLERS.get(command.verb, _help)
     return _finish(handler(session, command, ctx))
 
 
-def share(session: Session, paper_id: str, user: str | None, now: datetime, tz: ZoneInfo) -> Reply:
+def share(
+    session: Session,
+    paper_id: str,
+    user: str | None,
+    now: datetime,
+    tz: ZoneInfo,
+    *,
+    perspective: Perspective = NOBODY,
+) -> Reply:
     """The "Im Kanal teilen" button: the same detail, for everyone, without the button."""
     view = load_anfrage(session, paper_id)
     if view is None:
         return _say(ours(t.SHARE_GONE))
+    view = decorate(view, perspective)
     fallback, blocks = detail(view, now, tz, share_button=False, shared_by=user)
     return _finish(Reply(Mrkdwn(fallback), blocks, ephemeral=False))
 
@@ -147,16 +177,17 @@ def _lookup(session: Session, command: Command, ctx: Context) -> Reply:
     if len(found.paper_ids) == 1:
         view = load_anfrage(session, found.paper_ids[0])
         if view is not None:
+            view = decorate(view, ctx.perspective)
             fallback, blocks = detail(view, ctx.now, ctx.tz, share_button=True)
             return Reply(Mrkdwn(fallback), blocks)
     if found.paper_ids:
         lines = [fill(t.MANY_FOUND, query=shown)]
-        lines += [_brief_line(b) for b in briefs(session, list(found.paper_ids))]
+        lines += [_brief_line(b, ctx) for b in briefs(session, list(found.paper_ids))]
         return Reply(clip(lines[0], MAX_TEXT), [section(c) for c in pack(lines)])
     lines = [fill(t.NOT_FOUND, query=shown)]
     if found.suggestions:
         lines.append(ours(t.NOT_FOUND_SIMILAR))
-        lines += [_brief_line(b) for b in found.suggestions]
+        lines += [_brief_line(b, ctx) for b in found.suggestions]
     lines.append(fill(t.NOT_FOUND_HINT, query=shown))
     return Reply(fill(t.NOT_FOUND, query=shown), [section(c) for c in pack(lines)])
 
@@ -174,13 +205,26 @@ def _search(session: Session, command: Command, ctx: Context) -> Reply:
         if len(hits) == 1
         else fill(t.SEARCH_TITLE, query=shown, n=len(hits))
     )
-    lines = [bold(title), *(_brief_line(b) for b in hits)]
+    lines = [bold(title), *(_brief_line(b, ctx) for b in hits)]
     return Reply(title, [section(c) for c in pack(lines)])
 
 
 def _sessions(session: Session, command: Command, ctx: Context) -> Reply:
     committee = command.arg.strip() or None
-    found = upcoming_sessions(session, ctx.now, committee)
+    only_ours = bool(committee and committee.casefold() == t.OURS_WORD)
+    if only_ours:
+        if not ctx.perspective.configured:
+            return _say(ours(t.NO_FACTION))
+        committee = None
+        found = [
+            dataclasses.replace(s, anfragen=mine)
+            for s in upcoming_sessions(session, ctx.now, None, limit=200)
+            if (mine := tuple(a for a in s.anfragen if _is_ours(a[0], ctx)))
+        ][:10]
+        if not found:
+            return _say(ours(t.SESSIONS_NONE_OURS))
+    else:
+        found = upcoming_sessions(session, ctx.now, committee)
     if not found:
         return _say(
             fill(t.SESSIONS_NONE_FOR, committee=_shown(committee, code=False))
@@ -190,7 +234,7 @@ def _sessions(session: Session, command: Command, ctx: Context) -> Reply:
     title = (
         fill_plain(t.SESSIONS_TITLE_FOR, committee=plain_text(committee))
         if committee
-        else PlainText(t.SESSIONS_TITLE)
+        else PlainText(t.SESSIONS_TITLE_OURS if only_ours else t.SESSIONS_TITLE)
     )
     blocks: list[Block] = [header(title)]
     for s in found:
@@ -204,7 +248,7 @@ def _sessions(session: Session, command: Command, ctx: Context) -> Reply:
             suffix = (
                 fill(" ({top})", top=fill(texts.SESSION_TOP, top=mrkdwn(top))) if top else ours("")
             )
-            lines.append(fill("• {line}{suffix}", line=_brief_line(paper), suffix=suffix))
+            lines.append(fill("• {line}{suffix}", line=_brief_line(paper, ctx), suffix=suffix))
         if not s.anfragen:
             lines.append(ours(t.SESSIONS_NO_ANFRAGEN))
         blocks.extend(section(c) for c in pack(lines))
@@ -214,21 +258,50 @@ def _sessions(session: Session, command: Command, ctx: Context) -> Reply:
 def _open(session: Session, command: Command, ctx: Context) -> Reply:
     if not ctx.channel:
         return _say(ours(t.OPEN_NONE))
-    items, total = open_anfragen(session, ctx.channel, tz=ctx.tz, limit=OPEN_SHOWN)
-    if not items:
-        return _say(ours(t.OPEN_NONE))
-    title = ours(t.OPEN_TITLE_ONE) if total == 1 else fill(t.OPEN_TITLE, n=total)
+    only_ours = command.arg.strip().casefold() == t.OURS_WORD
+    if only_ours and not ctx.perspective.configured:
+        return _say(ours(t.NO_FACTION))
+    everything, _ = open_anfragen(session, ctx.channel, tz=ctx.tz, limit=OPEN_SCAN)
+    if only_ours:
+        everything = [o for o in everything if _is_ours(o.paper, ctx)]
+    if not everything:
+        return _say(ours(t.OPEN_NONE_OURS if only_ours else t.OPEN_NONE))
+    deadlines = ctx.perspective.deadlines
+    dues = {
+        o.paper.paper_id: answer_due(o.paper.date, o.paper.paper_type, deadlines)
+        for o in everything
+    }
+    # Most urgent first: the earliest deadline (the longest overdue) on top, then the oldest.
+    everything.sort(key=lambda o: (dues[o.paper.paper_id] or date.max, o.since, o.paper.paper_id))
+    total = len(everything)
+    items = everything[:OPEN_SHOWN]
+    urgent = any(dues.values())
+    title = (
+        ours(t.OPEN_TITLE_ONE)
+        if total == 1
+        else fill(t.OPEN_TITLE_URGENT if urgent else t.OPEN_TITLE, n=total)
+    )
     today = ctx.now.astimezone(ctx.tz).date()
     lines = [bold(title)]
     for item in items:
-        lines.append(
-            fill(
-                t.OPEN_LINE,
-                ref=or_unknown(mrkdwn(item.paper.reference)),
-                days=ours(_age(today, item.since)),
-                subject=link(item.paper.web, clip(or_unknown(mrkdwn(item.paper.subject)), 200)),
-            )
+        subject = Mrkdwn(
+            _owner(item.paper, ctx)
+            + link(item.paper.web, clip(or_unknown(mrkdwn(item.paper.subject)), 200))
         )
+        due = dues[item.paper.paper_id]
+        common = {
+            "ref": or_unknown(mrkdwn(item.paper.reference)),
+            "days": ours(_age(today, item.since)),
+            "subject": subject,
+        }
+        if due is None:
+            lines.append(fill(t.OPEN_LINE, **common))
+            continue
+        late = overdue_days(due, today)
+        due_text = fill(texts.DUE, date=fmt_date(due))
+        if late:
+            due_text = fill("{due} · {late}", due=due_text, late=overdue_text(late))
+        lines.append(fill(t.OPEN_LINE_DUE, due=due_text, **common))
     if total > len(items):
         lines.append(fill(t.OPEN_MORE, n=total - len(items)))
     return Reply(title, [section(c) for c in pack(lines)])
@@ -281,6 +354,18 @@ def _unsubscribe(session: Session, command: Command, ctx: Context) -> Reply:
     return _say(fill(t.ABO_REMOVED, id=sub_id))
 
 
+def _statistics(session: Session, command: Command, ctx: Context) -> Reply:
+    try:
+        where = parse_statistics(command.arg)
+    except StatsSyntaxError as e:
+        return _say(Mrkdwn(str(e)))
+    deadlines = ctx.perspective.deadlines
+    stats = statistics(
+        session, today=ctx.now.astimezone(ctx.tz).date(), deadlines=deadlines, where=where
+    )
+    configured = bool(deadlines.answer_days or any(d for _, d in deadlines.paper_types))
+    text, blocks = statistics_message(stats, where, deadlines=configured)
+    return Reply(text, blocks)
 # -- issue 14: follow one Anfrage, calendar subscription ----------------------------------------
 
 
@@ -384,6 +469,7 @@ _HANDLERS: dict[str, Callable[[Session, Command, Context], Reply]] = {
     "subscribe": _subscribe,
     "subscriptions": _subscriptions,
     "unsubscribe": _unsubscribe,
+    "statistics": _statistics,
     "follow": _follow,
     "unfollow": _unfollow,
     "followed": _followed,
@@ -404,8 +490,8 @@ def detail(
 ) -> tuple[str, list[Block]]:
     """One Drucksache in full: subject, faction, date, questions, Beratungsfolge, status, links."""
     ref = plain_text(view.reference)
-    title = fill_plain(t.DETAIL_HEADER, ref=ref) if ref else PlainText(t.DETAIL_HEADER_NOREF)
-    blocks = summary_blocks(view, title, now=now, tz=tz)
+    title = title_for(view, ref, t.DETAIL_HEADER, t.DETAIL_HEADER_NOREF)
+    blocks = summary_blocks(view, title, now=now, tz=tz, department=True)
     if view.questions:
         collapsed = len(view.questions) > COLLAPSE_AFTER
         shown = SHOWN_WHEN_COLLAPSED if collapsed else len(view.questions)
@@ -429,8 +515,8 @@ def detail(
         lines += [fmt_session(s, tz) for s in view.sessions[:10]]
         blocks.extend(section(c) for c in pack(lines)[:3])
     links = [(view.web, texts.LINK_RIS), (view.document_url, texts.LINK_DOCUMENT)]
-    if view.answer_url:
-        links.append((view.answer_url, "Antwort"))
+    if view.answer_url or view.answer_document_url:
+        links.append((view.answer_url or view.answer_document_url, "Antwort"))
     shown_links = [link(url, ours(label)) for url, label in links if url]
     if shown_links:
         blocks.append(context(join(" · ", shown_links)))
@@ -446,12 +532,20 @@ def detail(
     return clip(fallback, MAX_TEXT), blocks
 
 
-def _brief_line(b: PaperBrief) -> Mrkdwn:
+def _is_ours(b: PaperBrief, ctx: Context) -> bool:
+    return is_ours(split_factions(b.faction), ctx.perspective.faction)
+
+
+def _owner(b: PaperBrief, ctx: Context) -> Mrkdwn:
+    return owner_of(b.faction, ctx.perspective)
+
+
+def _brief_line(b: PaperBrief, ctx: Context) -> Mrkdwn:
     ref = or_unknown(mrkdwn(b.reference))
     meta = join(
         " · ", [x for x in (fmt_date(b.date) if b.date else None, mrkdwn(b.paper_type)) if x]
     )
-    subject = link(b.web, clip(or_unknown(mrkdwn(b.subject)), 200))
+    subject = Mrkdwn(_owner(b, ctx) + link(b.web, clip(or_unknown(mrkdwn(b.subject)), 200)))
     return fill(
         "{ref} · {meta}{subject}",
         ref=bold(ref),

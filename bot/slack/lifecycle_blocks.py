@@ -43,6 +43,9 @@ class AgendaEntry:
     subject: str | None
     top: str | None
     web: str | None
+    # "*Unsere Anfrage* · " or "(Fraktion X) " (bot.slack.blocks.owner_mark); empty without
+    # `[faction]`.
+    owner: Mrkdwn = Mrkdwn("")
 
 
 def when(start: datetime, tz: ZoneInfo, *, weekday: bool = True) -> Mrkdwn:
@@ -85,7 +88,8 @@ def reminder(
     for e in entries:
         top = fill(texts.REMINDER_TOP, top=mrkdwn(e.top)) if e.top else ours("• ")
         ref = link(e.web, or_unknown(mrkdwn(e.reference)))
-        lines.append(fill(texts.REMINDER_ITEM, top=top, ref=ref, subject=mrkdwn(e.subject)))
+        subject = Mrkdwn(e.owner + mrkdwn(e.subject))
+        lines.append(fill(texts.REMINDER_ITEM, top=top, ref=ref, subject=subject))
     blocks: list[Block] = [header(title), section(join("\n", head))]
     blocks += [section(chunk) for chunk in pack(lines)[: MAX_BLOCKS - 3]]
     if safe_url(meeting_web):
@@ -133,7 +137,12 @@ def result_line(
 
 
 def answered_line(
-    *, answered_on: date | None, filed_on: date | None, url: str | None, answer_ref: str | None
+    *,
+    answered_on: date | None,
+    filed_on: date | None,
+    url: str | None,
+    answer_ref: str | None,
+    due: date | None = None,
 ) -> Mrkdwn:
     days = ""
     if answered_on and filed_on:
@@ -147,10 +156,14 @@ def answered_line(
         if answer_ref
         else ours(texts.EVENT_ANSWER_LABEL_NOREF)
     )
+    punctual = ""
+    if due and answered_on:
+        template = texts.EVENT_WITHIN if answered_on <= due else texts.EVENT_LATE
+        punctual = template.format(date=due.strftime("%d.%m.%Y"))
     return fill(
         texts.EVENT_ANSWERED,
         date=ours(answered_on.strftime("%d.%m.%Y") if answered_on else texts.UNKNOWN),
-        days=ours(days),
+        days=ours(days + punctual),
         link=link(url, label),
     )
 
@@ -162,6 +175,30 @@ class DigestEntry:
     filed_on: date | None
     days_open: int
     web: str | None
+    owner: Mrkdwn = Mrkdwn("")
+    due: date | None = None
+    overdue: int = 0  # days past the deadline; overdue ones are listed first
+
+
+def digest_line(e: DigestEntry) -> Mrkdwn:
+    ref = link(e.web, or_unknown(mrkdwn(e.reference)))
+    if e.overdue and e.due:
+        days = ours(texts.OVERDUE_DAY) if e.overdue == 1 else fill(texts.OVERDUE_DAYS, n=e.overdue)
+        return fill(
+            texts.DIGEST_OVERDUE_ITEM,
+            ref=ref,
+            owner=e.owner,
+            subject=mrkdwn(e.subject),
+            days=days,
+            date=ours(e.due.strftime("%d.%m.%Y")),
+        )
+    return fill(
+        texts.DIGEST_ITEM,
+        ref=ref,
+        subject=Mrkdwn(e.owner + mrkdwn(e.subject)),
+        date=ours(e.filed_on.strftime("%d.%m.%Y") if e.filed_on else texts.UNKNOWN),
+        days=e.days_open,
+    )
 
 
 def digest(week: str, entries: Sequence[DigestEntry]) -> tuple[str, list[Block]]:
@@ -170,16 +207,7 @@ def digest(week: str, entries: Sequence[DigestEntry]) -> tuple[str, list[Block]]
     if not entries:
         blocks.append(section(ours(texts.DIGEST_NONE)))
         return texts.DIGEST_NONE, blocks
-    lines = [
-        fill(
-            texts.DIGEST_ITEM,
-            ref=link(e.web, or_unknown(mrkdwn(e.reference))),
-            subject=mrkdwn(e.subject),
-            date=ours(e.filed_on.strftime("%d.%m.%Y") if e.filed_on else texts.UNKNOWN),
-            days=e.days_open,
-        )
-        for e in entries
-    ]
+    lines = [digest_line(e) for e in entries]
     chunks = pack(lines)
     limit = MAX_BLOCKS - 2
     blocks += [section(c) for c in chunks[:limit]]

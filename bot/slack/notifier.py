@@ -84,6 +84,7 @@ class Notifier(Protocol):
         *,
         key: str,
         thread_ts: str | None = None,
+        broadcast: bool = False,
     ) -> Posted: ...
 
     def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None: ...
@@ -142,6 +143,7 @@ class SlackNotifier:
         *,
         key: str,
         thread_ts: str | None = None,
+        broadcast: bool = False,
     ) -> Posted:
         args: dict[str, Any] = {
             "channel": channel,
@@ -155,6 +157,8 @@ class SlackNotifier:
         }
         if thread_ts:
             args["thread_ts"] = thread_ts
+            if broadcast:
+                args["reply_broadcast"] = True
         resp = self._call("chat.postMessage", **args)
         return Posted(channel=str(resp.get("channel") or channel), ts=str(resp["ts"]))
 
@@ -276,6 +280,7 @@ class TerminalNotifier:
         *,
         key: str,
         thread_ts: str | None = None,
+        broadcast: bool = False,
     ) -> Posted:
         with self._lock:
             ts = f"{next(self._counter)}.000000"

@@ -33,6 +33,8 @@ VERBS = {
     "offen": "open",
     "offene": "open",
     "open": "open",
+    "statistik": "statistics",
+    "statistics": "statistics",
     # issue 14: follow one Anfrage by direct message, calendar subscription
     "folgen": "follow",
     "follow": "follow",
@@ -55,6 +57,8 @@ KEYS = {
     "typ": "art",
     "type": "art",
     "text": "text",
+    "amt": "amt",
+    "department": "amt",
 }
 assert set(KEYS.values()) <= set(FIELDS)
 

@@ -299,6 +299,7 @@ def save_papers(
                 "is_anfrage": anfrage,
                 "is_answer": is_answer_type(p.paper_type, p.name),
                 "faction": _faction(p, org_names),
+                "under_direction_of": (p.under_direction_of_ids or (None,))[0],
                 "announce_state": (
                     ("pending" if policy.wants(p) else "silent") if new and anfrage else None
                 ),

@@ -12,6 +12,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from bot.classify import compact_reference, normalize_reference
+from bot.faction import clean_subject
 from bot.feed.parse import FEED_ZONE
 from bot.store.lifecycle import is_placeholder
 from bot.store.schema import (
@@ -38,6 +39,7 @@ class PaperBrief:
     date: date | None
     web: str | None
     source: str
+    faction: str | None = None  # as stored: "Fraktion A, Fraktion B"
 
 
 @dataclass(frozen=True)
@@ -65,11 +67,12 @@ def briefs(session: Session, paper_ids: list[str]) -> list[PaperBrief]:
         PaperBrief(
             paper_id=p.id,
             reference=p.ref_norm or p.reference,
-            subject=p.name,
+            subject=clean_subject(p.name),
             paper_type=p.paper_type,
             date=p.date,
             web=p.web,
             source=p.source,
+            faction=p.faction,
         )
         for i in paper_ids
         if (p := rows.get(i)) is not None

@@ -154,6 +154,8 @@ class PaperRow(Base):
     is_anfrage: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     is_answer: Mapped[bool] = mapped_column(Boolean, default=False)
     faction: Mapped[str | None] = mapped_column(Text)
+    # OParl `underDirectionOf` (first organization): the department in charge (migration 0009).
+    under_direction_of: Mapped[str | None] = mapped_column(String(1000), index=True)
     # None: nothing to announce; "pending": to be routed to channels; "routed"; "silent".
     announce_state: Mapped[str | None] = mapped_column(String(20), index=True)
     first_seen_at: Mapped[datetime]

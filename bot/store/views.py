@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain import AnfrageView, SessionInfo
+from bot.faction import clean_subject
 from bot.store.schema import (
     AgendaItemRow,
     AnswerLink,
@@ -141,10 +142,17 @@ def load_anfrage(session: Session, paper_id: str) -> AnfrageView | None:
         note = "Das Dokument hat keine Textebene (gescannt); die Fragen stehen im PDF."
     elif doc and doc.status == "error":
         note = "Das Dokument konnte nicht gelesen werden; die Fragen stehen im PDF."
+    parsed_subject = parsed.get("subject") if parsed else None
+    signatories = tuple(str(s) for s in (parsed.get("signatories") or ()) if s) if parsed else ()
+    department = None
+    if paper.under_direction_of:
+        department = _org_names(session, [paper.under_direction_of]).get(paper.under_direction_of)
     return AnfrageView(
         paper_id=paper.id,
         reference=paper.ref_norm or paper.reference,
-        subject=paper.name,
+        subject=clean_subject(
+            paper.name, parsed_subject if isinstance(parsed_subject, str) else None
+        ),
         paper_type=paper.paper_type,
         date=paper.date,
         factions=factions,
@@ -156,4 +164,19 @@ def load_anfrage(session: Session, paper_id: str) -> AnfrageView | None:
         answered_on=answer.answered_on if answer else None,
         answer_url=answer.url if answer else None,
         document_note=note,
+        department=department,
+        signatories=signatories,
+        answer_document_url=answer_document_url(session, answer),
     )
+
+
+def answer_document_url(session: Session, answer: AnswerLink | None) -> str | None:
+    """The answer's document: the answer file itself, or the answer paper's main file."""
+    if answer is None:
+        return None
+    file = None
+    if answer.answer_file_id:
+        file = session.get(FileRow, answer.answer_file_id)
+    elif answer.answer_paper_id:
+        file = main_file(session, answer.answer_paper_id)
+    return (file.access_url or file.download_url) if file else None
