@@ -23,6 +23,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config import DeadlinesConfig
+from bot.deadlines import answer_due
 from bot.slack import lifecycle_blocks as lb
 from bot.slack import personal_texts as pt
 from bot.slack import texts
@@ -36,6 +38,7 @@ from bot.store.follows import (
     FollowRow,
     all_follows,
     current_snapshot,
+    dates_and_types,
     is_following,
 )
 from bot.store.lifecycle import (
@@ -48,6 +51,7 @@ from bot.store.lifecycle import (
 from bot.store.schema import AnswerLink, PaperRow
 from jobs.deliver import Rendered
 from jobs.lifecycle import Event, _meeting_line, paper_events
+from jobs.overdue import overdue_line
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +59,14 @@ log = logging.getLogger(__name__)
 def overdue_event(
     paper_id: str, *, deadline: date | None, answered: bool, now: datetime, tz: ZoneInfo
 ) -> Event | None:
-    """The hook for answer deadlines (issue 13): once a deadline has passed without an answer,
-    one event. No deadline is known yet, so callers pass None until `[deadlines]` exists."""
+    """Once the answer deadline (`[deadlines]`, issue 13) has passed without an answer, one
+    event (its key names the deadline, so a changed deadline is told once more)."""
     if deadline is None or answered or now.astimezone(tz).date() <= deadline:
         return None
-    return Event(f"{paper_id}|overdue|{deadline.isoformat()}", {"type": "overdue"})
+    return Event(
+        f"{paper_id}|overdue|{deadline.isoformat()}",
+        {"type": "overdue", "due": deadline.isoformat()},
+    )
 
 
 def _events(
@@ -69,13 +76,20 @@ def _events(
     answer: str | None,
     now: datetime,
     tz: ZoneInfo,
+    deadline: date | None = None,
 ) -> list[Event]:
     events = paper_events(f.paper_id, deleted=deleted, apps=apps, answer=answer, now=now, tz=tz)
-    overdue = overdue_event(f.paper_id, deadline=None, answered=bool(answer), now=now, tz=tz)
+    overdue = overdue_event(f.paper_id, deadline=deadline, answered=bool(answer), now=now, tz=tz)
     return events + ([overdue] if overdue else [])
 
 
-def queue_follow_dms(factory: sessionmaker[Session], *, now: datetime, tz: ZoneInfo) -> int:
+def queue_follow_dms(
+    factory: sessionmaker[Session],
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    deadlines: DeadlinesConfig | None = None,
+) -> int:
     """Queue one direct message per follower and new event. Returns how many were queued."""
     with factory() as session:
         follows = all_follows(session)
@@ -83,6 +97,7 @@ def queue_follow_dms(factory: sessionmaker[Session], *, now: datetime, tz: ZoneI
             return 0
         pids = sorted({f.paper_id for f in follows})
         state = {pid: current_snapshot(session, pid) for pid in pids}
+        due = _deadlines(session, pids, deadlines) if deadlines else {}
         mine: dict[tuple[str, str], list[OutboxRow]] = defaultdict(list)
         for r in rows_for_papers(session, (DM_KIND,), pids):
             mine[(r.channel, str(r.paper_id))].append(r)
@@ -92,7 +107,9 @@ def queue_follow_dms(factory: sessionmaker[Session], *, now: datetime, tz: ZoneI
             current = state.get(f.paper_id)
             if current is None:
                 continue  # a paper the store does not know (any more): nothing to tell
-            events = _events(f, current.deleted, current.apps, current.answer, now, tz)
+            events = _events(
+                f, current.deleted, current.apps, current.answer, now, tz, due.get(f.paper_id)
+            )
             queued += _queue(session, f, events, mine[(f.user, f.paper_id)], now, tz)
     if queued:
         log.info("queued %d direct messages to followers", queued)
@@ -126,9 +143,7 @@ def _queue(
     if marker not in told:
         # What the Anfrage had when the user started following is not news to them.
         snap = f.snapshot
-        before = (
-            _events(f, snap.deleted, snap.apps, snap.answer, f.created_at, tz) if snap else []
-        )
+        before = _events(f, snap.deleted, snap.apps, snap.answer, f.created_at, tz) if snap else []
         for ev in before:
             if ev.key not in told:
                 remember(ev.key, ev.payload, "known when followed")
@@ -170,20 +185,38 @@ def _row_id(r: OutboxRow) -> int:
     return r.id or 1 << 62  # rows remembered in this run are the newest
 
 
-def after_sync(factory: sessionmaker[Session], *, now: datetime, tz: ZoneInfo) -> None:
+def _deadlines(
+    session: Session, paper_ids: list[str], deadlines: DeadlinesConfig
+) -> dict[str, date]:
+    """The answer deadline of each followed paper that has one."""
+    found: dict[str, date] = {}
+    for pid, (filed_on, paper_type) in dates_and_types(session, paper_ids).items():
+        due = answer_due(filed_on, paper_type, deadlines)
+        if due is not None:
+            found[pid] = due
+    return found
+
+
+def after_sync(
+    factory: sessionmaker[Session],
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    deadlines: DeadlinesConfig | None = None,
+) -> None:
     """The poll's hook for issue 14: calendar sequences of moved meetings, follower DMs."""
     with transaction(factory) as session:
         moved = record_meeting_versions(session, now=now)
     if moved:
         log.info("%d meetings moved (calendar SEQUENCE raised)", moved)
-    queue_follow_dms(factory, now=now, tz=tz)
+    queue_follow_dms(factory, now=now, tz=tz, deadlines=deadlines)
 
 
 # -- rendering at send time ---------------------------------------------------------------------
 
 
 def _event_line(
-    session: Session, paper: PaperRow, payload: dict[str, Any], tz: ZoneInfo
+    session: Session, paper: PaperRow, payload: dict[str, Any], now: datetime, tz: ZoneInfo
 ) -> Mrkdwn | None:
     kind = payload.get("type")
     if kind == "deleted":
@@ -200,7 +233,8 @@ def _event_line(
             answer_ref=(answer.ref_norm or answer.reference) if answer else None,
         )
     if kind == "overdue":
-        return None  # deadlines arrive with issue 13; nothing can be overdue before that
+        # The same line, and the same "not when answered meanwhile", as the channel notice.
+        return overdue_line(session, paper, payload, now.astimezone(tz).date())
     mid = payload.get("meeting_id")
     app = next(
         (a for a in appearances(session, [paper.id]).get(paper.id, []) if a.meeting_id == mid),
@@ -214,9 +248,7 @@ def dm_message(
 ) -> tuple[str, list[Block]]:
     """A direct message about one event. `line` is escaped mrkdwn (lifecycle_blocks)."""
     ref = or_unknown(mrkdwn(reference))
-    title = fill(
-        pt.DM_TITLE, ref=link(web, ref), subject=clip(or_unknown(mrkdwn(subject)), 300)
-    )
+    title = fill(pt.DM_TITLE, ref=link(web, ref), subject=clip(or_unknown(mrkdwn(subject)), 300))
     blocks: list[Block] = [
         section(fill("{title}\n{line}", title=bold(title), line=line)),
         context(fill(pt.DM_FOOTER, ref=ref)),
@@ -224,15 +256,13 @@ def dm_message(
     return clip(fill(pt.DM_FALLBACK, ref=ref, event=line), MAX_TEXT), blocks
 
 
-def render_dm(
-    session: Session, item: Claimed, *, now: datetime, tz: ZoneInfo
-) -> Rendered | None:
+def render_dm(session: Session, item: Claimed, *, now: datetime, tz: ZoneInfo) -> Rendered | None:
     if not is_following(session, item.channel, item.paper_id or ""):
         return None  # unfollowed before it was sent
     paper = session.get(PaperRow, item.paper_id or "")
     if paper is None:
         return None
-    line = _event_line(session, paper, item.payload, tz)
+    line = _event_line(session, paper, item.payload, now, tz)
     if line is None:
         return None  # the store no longer says so (superseded before it was sent)
     text, blocks = dm_message(paper.ref_norm or paper.reference, paper.name, paper.web, line)

@@ -82,7 +82,12 @@ def _sync_all(rt: Runtime, now: datetime, *, route: bool) -> PollReport:
             p = result.papers
             log.info(
                 "source %s: %d new, %d changed, %d deleted papers (%d new Anfragen); %d requests",
-                source.name, p.new, p.changed, p.deleted, p.new_anfragen, result.requests,
+                source.name,
+                p.new,
+                p.changed,
+                p.deleted,
+                p.new_anfragen,
+                result.requests,
             )
         else:
             log.error("source %s failed: %s", source.name, result.error)
@@ -106,7 +111,7 @@ def _sync_all(rt: Runtime, now: datetime, *, route: bool) -> PollReport:
     # Answers, agenda changes, cancellations → thread replies and parent updates (issue 5).
     follow_up(rt.factory, now=now, tz=rt.config.reminders.timezone, answers=full)
     # Calendar SEQUENCE of moved meetings, direct messages to followers (issue 14).
-    after_sync(rt.factory, now=now, tz=rt.config.reminders.timezone)
+    after_sync(rt.factory, now=now, tz=rt.config.reminders.timezone, deadlines=rt.config.deadlines)
     set_post_sync(rt.factory, DONE, now)
     return report
 
@@ -131,9 +136,7 @@ def deliver(rt: Runtime, now: datetime) -> DeliveryReport:
     render = make_renderer(
         now=now, tz=rt.config.reminders.timezone, perspective=perspective_of(rt.config)
     )
-    return deliver_pending(
-        rt.factory, rt.notifier, render, now=now, pace_seconds=rt.pace_seconds
-    )
+    return deliver_pending(rt.factory, rt.notifier, render, now=now, pace_seconds=rt.pace_seconds)
 
 
 def poll_once(rt: Runtime, now: datetime) -> PollReport:

@@ -41,8 +41,7 @@ def log_held_back(rt: Runtime, source: str, now: datetime) -> None:
         n = held_back(session, source, now)
     if n:
         log.info(
-            "source %s: %d Anfragen older than announce_max_age_days (%d) held back, "
-            "not announced",
+            "source %s: %d Anfragen older than announce_max_age_days (%d) held back, not announced",
             source,
             n,
             rt.config.slack.announce_max_age_days,
@@ -59,7 +58,8 @@ def dry_run(rt: Runtime, now: datetime, out: TextIO) -> PollReport:
     with scratch(rt.config.database_url) as factory:
         route_pending(factory, default_channel=rt.config.slack.channel, now=now)
         follow_up(factory, now=now, tz=rt.config.reminders.timezone)
-        after_sync(factory, now=now, tz=rt.config.reminders.timezone)  # follower DMs
+        # follower DMs
+        after_sync(factory, now=now, tz=rt.config.reminders.timezone, deadlines=rt.config.deadlines)
         messages = _render_due(factory, rt, now)
     for item, rendered in messages:
         where = item.channel

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from bot.store.lifecycle import Appearance, appearances
+from bot.store.lifecycle import Appearance, appearances, chunks
 from bot.store.schema import AnswerLink, Delivery, Follow, PaperRow
 
 DM_KIND = "dm"
@@ -111,8 +111,7 @@ def add_follow(session: Session, user: str, paper_id: str, *, now: datetime) -> 
 
 def count_follows(session: Session, user: str) -> int:
     return int(
-        session.scalar(select(func.count()).select_from(Follow).where(Follow.user_id == user))
-        or 0
+        session.scalar(select(func.count()).select_from(Follow).where(Follow.user_id == user)) or 0
     )
 
 
@@ -173,3 +172,17 @@ def followed_by(
         )
         for since, p, answered in rows
     ]
+
+
+def dates_and_types(
+    session: Session, paper_ids: list[str]
+) -> dict[str, tuple[dt.date | None, str | None]]:
+    """Each paper's date and type (what its answer deadline is computed from)."""
+    found: dict[str, tuple[dt.date | None, str | None]] = {}
+    for part in chunks(paper_ids):
+        rows = session.execute(
+            select(PaperRow.id, PaperRow.date, PaperRow.paper_type).where(PaperRow.id.in_(part))
+        )
+        for pid, filed_on, paper_type in rows:
+            found[pid] = (filed_on, paper_type)
+    return found

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.config import DeadlinesConfig
 from bot.demo.server import FeedServer
 from bot.runtime import Runtime
 from bot.slack.commands import Reply, answer
@@ -144,5 +146,32 @@ def test_follow_replies_for_unknown_and_missing_input(
         assert "Beispiel" in ask(rt, "folgen", "U7", now).text
         assert "keiner Anfrage" in ask(rt, "gefolgt", "U7", now).text
         assert "nur in Slack" in ask(rt, "folgen 14/1923", "cli", now).text
+    finally:
+        rt.close()
+
+
+def test_follower_gets_one_overdue_dm_when_the_deadline_passes(
+    db_url: str, feed: FeedServer, slack: FakeSlack
+) -> None:
+    """Issue 13 × 14: once the answer deadline has passed, the follower is told once; an answer
+    that arrives later is told as usual, and no second overdue message follows."""
+    scenario = build(feed)
+    config = dataclasses.replace(
+        make_config(db_url, scenario.feed.system_url, slack_url=slack.base_url),
+        deadlines=DeadlinesConfig(answer_days=21),
+    )
+    rt = make_runtime(config)
+    try:
+        poll_once(rt, at(FIRST_POLL))
+        assert "Sie folgen jetzt" in ask(rt, "folgen 14/1923", "U7", at(FIRST_POLL)).text
+        poll_once(rt, at("2025-01-12T09:00:00+01:00"))  # before the deadline
+        assert slack.dms("U7") == []
+
+        poll_once(rt, at("2025-02-10T09:00:00+01:00"))  # the deadline has passed
+        overdue = [d for d in slack.dms("U7") if "überfällig" in text_of(d)]
+        assert len(overdue) == 1 and "14/1923" in overdue[0]["text"]
+        poll_once(rt, at("2025-02-11T09:00:00+01:00"))
+        poll_once(rt, at("2025-02-10T09:00:00+01:00"))  # a clock moved back: nothing new
+        assert len([d for d in slack.dms("U7") if "überfällig" in text_of(d)]) == 1
     finally:
         rt.close()
