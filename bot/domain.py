@@ -148,3 +148,6 @@ class AnfrageView:
     answer_url: str | None = None
     document_note: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # The answer read question by question (issue 16): raw excerpt lines, escaped when shown.
+    answer_lines: tuple[str, ...] = ()
+    answered_by: str | None = None

@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -37,7 +37,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.slack import blocks as announce_blocks
 from bot.slack import lifecycle_blocks as lb
 from bot.slack import texts
+from bot.slack.answer_blocks import answer_sections, excerpt_lines
 from bot.slack.escape import Mrkdwn, ours
+from bot.store.answer_pairing import pairing_keys, pairing_of
 from bot.store.db import transaction
 from bot.store.deliveries import Claimed, enqueue
 from bot.store.lifecycle import (
@@ -89,6 +91,7 @@ def paper_events(
     answer: str | None,
     now: datetime,
     tz: ZoneInfo,
+    pairing: str | None = None,
 ) -> list[Event]:
     """Pure: the events that describe the Anfrage's state now. Keys are stable, so comparing
     them with the outbox tells what is new."""
@@ -123,6 +126,12 @@ def paper_events(
                 )
     if answer:
         out.append(Event(f"{paper_id}|answer|{answer}", {"type": "answer"}))
+        if pairing:
+            # Never a reply of its own: it changes the state, so the parent shows the excerpts
+            # (also when the answer document could only be read after the reply went out).
+            out.append(
+                Event(f"{paper_id}|answer-read|{pairing}", {"type": "answer_read"}, tell=False)
+            )
     return out
 
 
@@ -137,10 +146,19 @@ class FollowUpReport:
     updates: int = 0
 
 
-def follow_up(factory: sessionmaker[Session], *, now: datetime, tz: ZoneInfo) -> FollowUpReport:
-    """After a sync: link new answers, then queue replies and parent updates for what changed."""
+def follow_up(
+    factory: sessionmaker[Session],
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    read_answers: Callable[[], object] | None = None,
+) -> FollowUpReport:
+    """After a sync: link new answers, read their documents (`read_answers`, see
+    jobs/answer_documents.py), then queue replies and parent updates for what changed."""
     report = FollowUpReport()
     report.answers = link_answers(factory, now=now, tz=tz)
+    if read_answers is not None:
+        read_answers()
     report.events, report.updates = detect_events(factory, now=now, tz=tz)
     if report.events or report.updates:
         log.info("queued %d thread replies, %d status updates", report.events, report.updates)
@@ -168,6 +186,7 @@ def detect_events(
                 select(AnswerLink.anfrage_id, AnswerLink.answer_paper_id, AnswerLink.answer_file_id)
             ).all()
         }
+        paired = pairing_keys(session, pids)
         existing: dict[tuple[str, str], list[OutboxRow]] = defaultdict(list)
         for r in rows_for_papers(session, (EVENT, UPDATE), pids):
             existing[(str(r.paper_id), r.channel)].append(r)
@@ -183,6 +202,7 @@ def detect_events(
                 answer=links.get(t.paper_id),
                 now=now,
                 tz=tz,
+                pairing=paired.get(t.paper_id),
             )
             e, u = _queue(
                 session, t.paper_id, t.channel, current, existing[(t.paper_id, t.channel)], now
@@ -257,7 +277,7 @@ def _queue(
         if ev.tell:
             added += tell(ev.key, payload)
         else:
-            remember(ev.key, payload, "already past")
+            remember(ev.key, payload, _silent_reason(payload))
     update_rows = [r for r in mine if r.kind == UPDATE]
     last = update_rows[-1].payload.get("hash") if update_rows else told[marker].payload.get("hash")
     if last == state:
@@ -278,6 +298,10 @@ def _queue(
         payload={"hash": state},
     )
     return added, int(queued)
+
+
+def _silent_reason(payload: dict[str, Any]) -> str:
+    return "shown in the parent" if payload["type"] == "answer_read" else "already past"
 
 
 # -- rendering at send time ---------------------------------------------------------------------
@@ -324,7 +348,25 @@ def render_event(
     if line is None:
         return None  # the store no longer says so (superseded before it was sent)
     text, blocks = lb.thread_reply(paper.ref_norm or paper.reference, line)
+    if kind == "answer":
+        blocks += _answer_excerpt_blocks(session, paper.id, len(blocks))
     return Rendered(text=text, blocks=blocks, thread_ts=parent_ts)
+
+
+def _answer_excerpt_blocks(
+    session: Session, paper_id: str, used: int
+) -> list[announce_blocks.Block]:
+    """The answer's excerpts per question (issue 16), when its document was read and paired."""
+    link = session.get(AnswerLink, paper_id)
+    pairing = pairing_of(session, paper_id)
+    if pairing is None:
+        return []
+    return answer_sections(
+        excerpt_lines(pairing),
+        link.url if link else None,
+        answered_by=pairing.answered_by,
+        room=announce_blocks.MAX_BLOCKS - used,
+    )
 
 
 def _meeting_line(

@@ -14,6 +14,7 @@ from bot.runtime import Runtime
 from bot.store.locks import exclusive
 from bot.store.search import refresh_search_index
 from jobs.announce import route_pending
+from jobs.answer_documents import read_answer_documents
 from jobs.deliver import DeliveryReport, deliver_pending
 from jobs.documents import Fetch, read_documents, sandboxed_reader
 from jobs.lifecycle import follow_up
@@ -49,6 +50,7 @@ def sync_all(rt: Runtime, now: datetime, *, route: bool = True) -> PollReport:
 
 def _sync_all(rt: Runtime, now: datetime, *, route: bool) -> PollReport:
     report = PollReport()
+    fetchers: dict[str, Fetch] = {}
     for source in rt.config.sources:
         client = rt.client_for(source)
         progress = SyncProgress(source.name)
@@ -72,10 +74,11 @@ def _sync_all(rt: Runtime, now: datetime, *, route: bool) -> PollReport:
             log.error("source %s failed: %s", source.name, result.error)
         log_held_back(rt, source.name, now)
 
+        fetchers[source.name] = document_fetcher(rt, source, client)
         report.documents += read_documents(
             rt.factory,
             source.name,
-            document_fetcher(rt, source, client),
+            fetchers[source.name],
             now=now,
             read=sandboxed_reader(rt.document_limits),
             seconds=rt.document_limits.poll_seconds,
@@ -86,7 +89,18 @@ def _sync_all(rt: Runtime, now: datetime, *, route: bool) -> PollReport:
         return report
     report.routed = route_pending(rt.factory, default_channel=rt.config.slack.channel, now=now)
     # Answers, agenda changes, cancellations → thread replies and parent updates (issue 5).
-    follow_up(rt.factory, now=now, tz=rt.config.reminders.timezone)
+    follow_up(
+        rt.factory,
+        now=now,
+        tz=rt.config.reminders.timezone,
+        read_answers=lambda: read_answer_documents(
+            rt.factory,
+            fetchers,
+            now=now,
+            read=sandboxed_reader(rt.document_limits),
+            seconds=rt.document_limits.poll_seconds,
+        ),
+    )
     return report
 
 

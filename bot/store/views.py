@@ -8,7 +8,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.document.answers import answer_excerpts
 from bot.domain import AnfrageView, SessionInfo
+from bot.store.answer_pairing import pairing_of
 from bot.store.schema import (
     AgendaItemRow,
     AnswerLink,
@@ -136,6 +138,7 @@ def load_anfrage(session: Session, paper_id: str) -> AnfrageView | None:
         if isinstance(q, dict)
     )
     answer = session.get(AnswerLink, paper_id)
+    pairing = pairing_of(session, paper_id) if answer else None
     note = None
     if doc and doc.status == "no_text_layer":
         note = "Das Dokument hat keine Textebene (gescannt); die Fragen stehen im PDF."
@@ -156,4 +159,6 @@ def load_anfrage(session: Session, paper_id: str) -> AnfrageView | None:
         answered_on=answer.answered_on if answer else None,
         answer_url=answer.url if answer else None,
         document_note=note,
+        answer_lines=tuple(answer_excerpts(pairing)) if pairing else (),
+        answered_by=pairing.answered_by if pairing else None,
     )
