@@ -38,22 +38,60 @@ class AnswerFile:
 
 
 def answer_files(session: Session) -> list[AnswerFile]:
-    """For every linked answer, its file: the answer paper's main file, or the answer file on
-    the Anfrage's own paper. Answers without a file (a paper with no document) are left out."""
+    """The linked answers whose file still needs reading or pairing: the answer paper's main
+    file, or the answer file on the Anfrage's own paper. Answers paired at their file's current
+    version, answers without a file and answers of deleted Anfragen are left out.
+
+    Runs after every poll over every answer ever linked: a few bulk queries, no query per link."""
+    links = session.execute(
+        select(
+            AnswerLink.anfrage_id, AnswerLink.answer_paper_id, AnswerLink.answer_file_id
+        ).order_by(AnswerLink.linked_at, AnswerLink.anfrage_id)
+    ).all()
+    done = {
+        a: (f, v)
+        for a, f, v in session.execute(
+            select(
+                AnswerPairingRow.anfrage_id, AnswerPairingRow.file_id, AnswerPairingRow.version_key
+            )
+        ).all()
+    }
+    anfragen: dict[str, str] = {}
+    for part in chunks([a for a, _, _ in links]):
+        rows = session.execute(
+            select(PaperRow.id, PaperRow.source).where(
+                PaperRow.id.in_(part), PaperRow.deleted.is_(False)
+            )
+        ).all()
+        anfragen.update({i: src for i, src in rows})
+    mains = _main_files(session, [p for _, p, _ in links if p])
+    own: dict[str, tuple[str, str]] = {}
+    for part in chunks([f for _, p, f in links if not p and f]):
+        rows = session.execute(
+            select(FileRow.id, FileRow.version_key).where(FileRow.id.in_(part))
+        ).all()
+        own.update({i: (i, v) for i, v in rows})
     out: list[AnswerFile] = []
-    for link in session.scalars(select(AnswerLink).order_by(AnswerLink.linked_at)):
-        anfrage = session.get(PaperRow, link.anfrage_id)
-        if anfrage is None or anfrage.deleted:
+    for anfrage_id, paper_id, file_id in links:
+        source = anfragen.get(anfrage_id)
+        found = mains.get(paper_id) if paper_id else own.get(file_id or "")
+        if source is None or found is None or done.get(anfrage_id) == found:
             continue
-        file: FileRow | None = None
-        owner = link.anfrage_id
-        if link.answer_paper_id:
-            file = _main_file(session, link.answer_paper_id)
-            owner = link.answer_paper_id
-        elif link.answer_file_id:
-            file = session.get(FileRow, link.answer_file_id)
-        if file is not None:
-            out.append(AnswerFile(link.anfrage_id, anfrage.source, file.id, owner))
+        out.append(AnswerFile(anfrage_id, source, found[0], paper_id or anfrage_id))
+    return out
+
+
+def _main_files(session: Session, paper_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """(file id, version key) of each paper's main file, chosen as `views.main_file` does."""
+    out: dict[str, tuple[str, str]] = {}
+    for part in chunks(sorted(set(paper_ids))):
+        rows = session.execute(
+            select(FileRow.paper_id, FileRow.id, FileRow.version_key)
+            .where(FileRow.paper_id.in_(part))
+            .order_by(FileRow.paper_id, FileRow.role.desc(), FileRow.position)
+        ).all()
+        for paper_id, file_id, version in rows:
+            out.setdefault(paper_id, (file_id, version))
     return out
 
 

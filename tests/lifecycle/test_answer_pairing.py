@@ -179,3 +179,42 @@ def test_answer_outside_the_councils_origin_is_refused_and_the_reply_still_goes_
             assert doc is not None and doc.problem == "refused"
     finally:
         rt.close()
+
+
+def test_answer_file_on_the_anfrages_own_paper_is_read_and_paired(
+    db_url: str, feed: FeedServer, slack: FakeSlack
+) -> None:
+    """Somacos style: the answer is a later file on the Anfrage's own paper (rule "file")."""
+    scenario = build(feed)
+    rt = make_runtime(make_config(db_url, scenario.feed.system_url, slack_url=slack.base_url))
+    try:
+        poll_once(rt, at(FIRST_POLL))
+        posts_before = len(slack.posts())
+        body = scenario.body
+        scenario.change(
+            scenario.paper(1923),
+            ANSWER_DAY,
+            auxiliaryFile=[
+                scenario.feed.obj(
+                    "File",
+                    f"{body}/file/19231",
+                    name="Stellungnahme der Verwaltung",
+                    mimeType="application/pdf",
+                    accessUrl=f"{scenario.feed.base}/files/1923-antwort.pdf",
+                )
+            ],
+        )
+        scenario.server.routes["/files/1923-antwort.pdf"] = answer_pdf()
+        poll_once(rt, at(SECOND_POLL))
+
+        new = slack.posts()[posts_before:]
+        assert len(new) == 1 and new[0]["thread_ts"] == parent_ts(rt, scenario.paper_id(1923))
+        _assert_excerpts(text_of(new[0]))
+        with rt.factory() as session:
+            row = session.get(AnswerPairingRow, scenario.paper_id(1923))
+            assert row is not None and row.file_id == f"{body}/file/19231"
+
+        poll_once(rt, at("2025-01-21T09:15:00+01:00"))
+        assert len(slack.posts()) == posts_before + 1
+    finally:
+        rt.close()
