@@ -11,6 +11,8 @@ memory — and queues one row per new event:
 | event    | `{paper}|cancelled|{meeting}`         | reply: meeting cancelled or removed       |
 | event    | `{paper}|result|{meeting}|{hash}`     | reply: discussed, with the result         |
 | event    | `{paper}|answer|{answer paper/file}`  | reply: answered, link, days it took       |
+| event    | `{paper}|answer-read|{pairing hash}`  | none: the answer was read (issue 16); it  |
+|          |                                       | changes the state, so the parent updates  |
 | event    | `{paper}|deleted`                     | reply: withdrawn or deleted               |
 | update   | `{paper}|{state hash}|{n}`            | chat.update of the announcement           |
 
