@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.runtime import Runtime
 from bot.store.overview import delivery_counts, known_sources
+from bot.store.quarantine import list_progress, quarantine_count, quarantined
 from bot.store.schema import Delivery, DocumentRow, FileRow, PaperRow
 
 
@@ -70,6 +71,7 @@ def print_status(rt: Runtime, now: datetime, out: TextIO) -> None:
                 file=out,
             )
         _print_document_problems(session, show, out)
+        _print_feed_progress(session, show, out)
     print(f"Nächster Abruf: alle {rt.config.poll_minutes} Minuten (anfragebot run)", file=out)
 
 
@@ -116,3 +118,35 @@ def _one_line(text: str | None, limit: int = 300) -> str:
     flat = " ".join((text or "ohne Angabe").split())
     flat = "".join(c if c.isprintable() else "?" for c in flat)
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _print_feed_progress(
+    session: Session, show: Callable[[datetime | None], str], out: TextIO
+) -> None:
+    """Issue 10: per feed list its progress, and what is quarantined."""
+    progress = list_progress(session)
+    if progress:
+        print("Feed-Listen:", file=out)
+    for p in progress:
+        print(
+            f"  {p.source} {_one_line(p.url)}: zuletzt vollständig {show(p.last_complete_at)}",
+            file=out,
+        )
+        if p.resume_url:
+            print(f"    fortsetzen bei {_one_line(p.resume_url)}", file=out)
+        if p.last_error:
+            print(
+                f"    letzter Fehler {show(p.last_error_at)}: {_one_line(p.last_error)}", file=out
+            )
+    rows = quarantined(session)
+    total = quarantine_count(session)
+    if rows:
+        print(f"Quarantäne ({total}):", file=out)
+    for q in rows:
+        print(
+            f"  {q.source} {q.kind} {_one_line(q.object_id, 200)}: {_one_line(q.reason)} "
+            f"(Versuche {q.attempts}, nächster {show(q.next_retry_at)})",
+            file=out,
+        )
+    if total > len(rows):
+        print(f"  … und {total - len(rows)} weitere", file=out)

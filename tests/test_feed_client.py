@@ -150,3 +150,55 @@ def test_vendor_quirks_in_objects() -> None:
     )
     assert meeting.end is None  # end before start means unknown
     assert meeting.start == at("2026-09-23T17:00:00+00:00")
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Reply(
+            body=b'{"type": "https://schema.oparl.org/1.0/Error", "message": "Zeitueberschreitung"}'
+        ),
+        Reply(body=b'{"message": "Die Datenbankverbindung konnte nicht hergestellt werden"}'),
+        Reply(body="Zeitüberschreitung bei der Abfrage".encode(), content_type="text/plain"),
+        Reply(body=b"<html><h1>Wartungsarbeiten</h1></html>", content_type="text/html"),
+        Reply(body=b'{"data": [{"id": "a"'),
+        Reply(status=429, headers={"Retry-After": "0"}),
+        Reply(reset=True),
+    ],
+    ids=["error-object", "message-only", "plain-text", "html", "truncated", "429", "reset"],
+)
+def test_transient_answers_are_retried_within_the_call(feed: FeedServer, fault: Reply) -> None:
+    failures = iter([fault, fault])
+    feed.hook = lambda path: next(failures, None)
+    feed.routes["/obj"] = b'{"id": "a", "type": "t"}'
+    c = client()
+    assert c.get_object(f"{feed.base_url}/obj")["id"] == "a"
+    assert c.requests == 3
+
+
+def test_404_for_an_object_is_final(feed: FeedServer) -> None:
+    c = client()
+    assert c.get_object_or_none(f"{feed.base_url}/gone") is None
+    with pytest.raises(FeedError) as caught:
+        c.get_object(f"{feed.base_url}/gone")
+    assert caught.value.permanent
+    assert len(feed.requests) == 2  # no retries
+
+
+def test_one_log_line_per_give_up(feed: FeedServer, caplog: pytest.LogCaptureFixture) -> None:
+    feed.hook = lambda path: Reply(body=b"<html>Wartung</html>")
+    with caplog.at_level("WARNING"), pytest.raises(FeedError, match="HTML instead of JSON"):
+        client().get_object(f"{feed.base_url}/obj")
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 1 and "giving up" in lines[0] and "HTML instead of JSON" in lines[0]
+
+
+def test_json_nested_5000_deep_keeps_the_rest_of_the_page(feed: FeedServer) -> None:
+    deep = "[" * 5000 + "1" + "]" * 5000
+    feed.routes["/l"] = (
+        '{"data": [{"id": "a", "keyword": ' + deep + '}, {"id": "b", "name": "ok"}], "links": {}}'
+    ).encode()
+    (p,) = list(client().pages(f"{feed.base_url}/l"))
+    assert [i["id"] for i in p.items] == ["a", "b"]
+    assert "nested deeper" in p.items[0]["__anfragebot_too_deep__"]
+    assert "__anfragebot_too_deep__" not in p.items[1]

@@ -6,6 +6,8 @@ to serve recorded real data and to inject faults.
 
 from __future__ import annotations
 
+import socket
+import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +22,8 @@ class Reply:
     content_type: str = "application/json; charset=utf-8"
     headers: dict[str, str] | None = None
     delay: float = 0.0
+    # Drop the connection without an answer (TCP reset), as an overloaded server does.
+    reset: bool = False
 
 
 # A hook sees (path with query) and may return a Reply to override the stored one.
@@ -85,6 +89,14 @@ class FeedServer:
         reply = self.reply_for(handler.path)
         if reply.delay:
             threading.Event().wait(reply.delay)
+        if reply.reset:
+            # SO_LINGER 0: close() sends RST instead of FIN.
+            handler.connection.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+            )
+            handler.close_connection = True
+            handler.connection.close()
+            return
         try:
             handler.send_response(reply.status)
             handler.send_header("Content-Type", reply.content_type)

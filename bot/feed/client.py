@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 from urllib.parse import urlencode
@@ -23,6 +24,17 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 50 * 1024 * 1024
 MAX_PAGES = 20_000
 RETRY_STATUS = {429, 500, 502, 503, 504}
+MAX_RETRY_AFTER = 60.0
+
+
+class FeedGaveUp(FeedError):
+    """Retries used up for one URL. `bad_content`: the last answer arrived but could not be
+    decoded (HTML, truncated or hostile JSON, an error object), not a network or HTTP fault."""
+
+    def __init__(self, reason: str, *, url: str, bad_content: bool) -> None:
+        super().__init__(reason)
+        self.url = url
+        self.bad_content = bad_content
 
 
 def _version() -> str:
@@ -119,8 +131,19 @@ class OParlClient:
 
     def get_bytes(self, url: str, *, allow_404: bool = False) -> bytes | None:
         """GET with bounded retries on 5xx/429/timeouts/connection errors; 4xx is final."""
+        result = self._with_retries(url, allow_404, lambda body: body)
+        return None if result is None else bytes(result)
+
+    def get_json(self, url: str, *, allow_404: bool = False) -> Any:
+        """GET and decode, retrying what a council server gets wrong now and then: besides
+        5xx/429/timeouts/resets also an HTML maintenance page, a truncated body or an OParl
+        error object served with HTTP 200 ("Zeitüberschreitung bei der Abfrage")."""
+        return self._with_retries(url, allow_404, partial(_decode_checked, url=url))
+
+    def _with_retries(self, url: str, allow_404: bool, decode: Callable[[bytes], Any]) -> Any:
         attempt = 0
         while True:
+            bad_content = False
             try:
                 status, body, headers = self._fetch_once(url)
             except (httpx.TimeoutException, httpx.TransportError) as e:
@@ -129,26 +152,42 @@ class OParlClient:
             else:
                 reason = f"HTTP {status}"
                 if status < 400:
-                    return body
-                if status == 404 and allow_404:
+                    try:
+                        return decode(body)
+                    except FeedError as e:
+                        if e.permanent:
+                            raise
+                        reason, bad_content = _strip_url(str(e), url), True
+                elif status == 404 and allow_404:
                     return None
-                if status not in RETRY_STATUS:
+                elif status not in RETRY_STATUS:
                     raise FeedError(f"{url}: HTTP {status}", permanent=400 <= status < 500)
             attempt += 1
             if attempt > self.max_retries:
-                raise FeedError(f"{url}: {reason} after {attempt} attempts")
+                # One line per give-up; the caller leaves the rest for the next poll.
+                log.warning("giving up on %s after %d attempts: %s", url, attempt, reason)
+                raise FeedGaveUp(
+                    f"{url}: {reason} after {attempt} attempts", url=url, bad_content=bad_content
+                )
             self.sleep(self._retry_delay(attempt, headers))
 
     def _retry_delay(self, attempt: int, headers: httpx.Headers) -> float:
         retry_after = headers.get("Retry-After")
         if retry_after and retry_after.strip().isdigit():
-            return min(float(retry_after), 300.0)
+            # Bounded: a poll must end; what the server still refuses waits for the next one.
+            return min(float(retry_after), MAX_RETRY_AFTER)
         return float(self.backoff_seconds * (2 ** (attempt - 1)))
 
     def get_object(self, url: str) -> dict[str, Any]:
-        body = self.get_bytes(url)
-        assert body is not None
-        data = decode_json(body, url)
+        data = self.get_json(url)
+        raise_for_error_object(data, url)
+        return dict(data)
+
+    def get_object_or_none(self, url: str) -> dict[str, Any] | None:
+        """An object, or None when the server says 404 (final: the id does not exist)."""
+        data = self.get_json(url, allow_404=True)
+        if data is None:
+            return None
         raise_for_error_object(data, url)
         return dict(data)
 
@@ -156,10 +195,10 @@ class OParlClient:
 
     def page(self, url: str, *, allow_404: bool = False) -> Page | None:
         """One list page (None: 404 allowed and received)."""
-        body = self.get_bytes(url, allow_404=allow_404)
-        if body is None:
+        data = self.get_json(url, allow_404=allow_404)
+        if data is None:
             return None
-        return parse_page(decode_json(body, url), url)
+        return parse_page(data, url)
 
     def pages(
         self, list_url: str, params: dict[str, str] | None = None, *, start_url: str | None = None
@@ -216,3 +255,17 @@ def parse_page(data: Any, url: str) -> Page:
     if not isinstance(total, int) or isinstance(total, bool) or total < 0:
         total = None
     return Page(url=url, items=items, links=clean_links, total=total)
+
+
+def _decode_checked(body: bytes, *, url: str) -> Any:
+    """Decode a body; an OParl error object (any HTTP 200 body saying "error") raises a
+    transient FeedError, so it is retried like a 5xx."""
+    data = decode_json(body, url)
+    if isinstance(data, dict):
+        raise_for_error_object(data, url)
+    return data
+
+
+def _strip_url(message: str, url: str) -> str:
+    prefix = f"{url}: "
+    return message[len(prefix) :] if message.startswith(prefix) else message

@@ -17,8 +17,31 @@ from bot.feed.quirks import as_list, is_placeholder
 Raw = dict[str, Any]
 
 
+# Ids are URLs stored in indexed columns of this width; a longer one cannot be stored.
+MAX_ID = 1000
+
+
+def _clean(value: str) -> str:
+    """PostgreSQL text cannot hold NUL characters; they carry no meaning in council data."""
+    return value.replace("\x00", "") if "\x00" in value else value
+
+
+def object_id(raw: Raw) -> str:
+    """The object's own id; one that cannot be stored raises (the object is quarantined)."""
+    value = raw["id"]
+    if not isinstance(value, str):
+        raise TypeError(f"id is {type(value).__name__}, not a string")
+    oid = _clean(value).strip()
+    if not oid:
+        raise ValueError("empty id")
+    if len(oid) > MAX_ID:
+        raise ValueError(f"id longer than {MAX_ID} characters ({len(oid)})")
+    return oid
+
+
 # German council servers mean local time when they leave out the offset (or send a date only).
 FEED_ZONE = ZoneInfo("Europe/Berlin")
+MIN_YEAR, MAX_YEAR = 1000, 3000
 
 
 def parse_datetime(value: Any) -> datetime | None:
@@ -36,7 +59,15 @@ def parse_datetime(value: Any) -> datetime | None:
         dt = datetime(d.year, d.month, d.day)
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=FEED_ZONE)
-    return dt.astimezone(UTC)
+    try:
+        moment = dt.astimezone(UTC)
+    except (OverflowError, ValueError) as e:
+        # "0001-01-01T00:00:00" in Berlin time is before year 1 in UTC.
+        raise ValueError(f"date out of range: {text[:40]!r}") from e
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        # Year 1 or 9999 is no council date, and date arithmetic on it overflows later on.
+        raise ValueError(f"date out of range: {text[:40]!r}")
+    return moment
 
 
 def parse_date(value: Any) -> date | None:
@@ -51,7 +82,9 @@ def parse_date(value: Any) -> date | None:
 def ref_id(value: Any) -> str | None:
     """A reference is a URL string or an embedded object with an `id`."""
     if isinstance(value, str):
-        return None if is_placeholder(value) else value.strip()
+        value = _clean(value).strip()
+        # A reference too long to store is dropped (the object itself is kept).
+        return None if is_placeholder(value) or len(value) > MAX_ID else value
     if isinstance(value, dict):
         return ref_id(value.get("id")) if isinstance(value.get("id"), str) else None
     return None
@@ -63,7 +96,7 @@ def ref_ids(value: Any) -> tuple[str, ...]:
 
 def _str(value: Any) -> str | None:
     if isinstance(value, str):
-        value = " ".join(value.split())
+        value = " ".join(_clean(value).split())
         return None if is_placeholder(value) else value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
@@ -87,12 +120,16 @@ def _int(value: Any) -> int | None:
 
 def parse_file(raw: Any) -> FileRef | None:
     if isinstance(raw, str):
-        return None if is_placeholder(raw) else FileRef(id=raw.strip())
-    if not isinstance(raw, dict) or not ref_id(raw):
+        fid = ref_id(raw)
+        return FileRef(id=fid) if fid else None
+    fid = ref_id(raw) if isinstance(raw, dict) else None
+    if not isinstance(raw, dict) or not fid:
         return None
     text = raw.get("text")
+    if isinstance(text, str):
+        text = _clean(text)
     return FileRef(
-        id=str(raw["id"]),
+        id=fid,
         name=_str(raw.get("name")) or _str(raw.get("fileName")),
         mime_type=_str(raw.get("mimeType")),
         access_url=_str(raw.get("accessUrl")),
@@ -106,7 +143,8 @@ def parse_file(raw: Any) -> FileRef | None:
 
 def parse_consultation(raw: Any) -> Consultation | None:
     if isinstance(raw, str):
-        return None if is_placeholder(raw) else Consultation(id=raw.strip())
+        cid = ref_id(raw)
+        return Consultation(id=cid) if cid else None
     if not isinstance(raw, dict):
         return None
     authoritative = raw.get("authoritative")
@@ -127,7 +165,7 @@ def parse_paper(raw: Raw) -> Paper:
         c for c in (parse_consultation(v) for v in as_list(raw.get("consultation"))) if c
     )
     return Paper(
-        id=str(raw["id"]),
+        id=object_id(raw),
         body_id=ref_id(raw.get("body")),
         name=_str(raw.get("name")),
         reference=_str(raw.get("reference")),
@@ -160,11 +198,12 @@ def _location_text(raw: Any) -> str | None:
 
 
 def parse_agenda_item(raw: Any, order: int) -> AgendaItem | None:
-    if not isinstance(raw, dict) or not ref_id(raw):
+    aid = ref_id(raw) if isinstance(raw, dict) else None
+    if not isinstance(raw, dict) or not aid:
         return None
     public = raw.get("public")
     return AgendaItem(
-        id=str(raw["id"]),
+        id=aid,
         number=_str(raw.get("number")),
         name=_str(raw.get("name")),
         result=_str(raw.get("result")),
@@ -186,7 +225,7 @@ def parse_meeting(raw: Raw) -> Meeting:
     )
     state = (_str(raw.get("meetingState")) or "").lower()
     return Meeting(
-        id=str(raw["id"]),
+        id=object_id(raw),
         body_id=ref_id(raw.get("body")),
         name=_str(raw.get("name")),
         start=start,
@@ -203,7 +242,7 @@ def parse_meeting(raw: Raw) -> Meeting:
 
 def parse_organization(raw: Raw) -> Organization:
     return Organization(
-        id=str(raw["id"]),
+        id=object_id(raw),
         body_id=ref_id(raw.get("body")),
         name=_str(raw.get("name")),
         short_name=_str(raw.get("shortName")),
@@ -216,7 +255,7 @@ def parse_organization(raw: Raw) -> Organization:
 
 def parse_body(raw: Raw) -> Body:
     return Body(
-        id=str(raw["id"]),
+        id=object_id(raw),
         name=_str(raw.get("name")),
         short_name=_str(raw.get("shortName")),
         paper_list=_str(raw.get("paper")),

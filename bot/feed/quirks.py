@@ -14,19 +14,139 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _EMPTY_MARKERS = {"N/A", "n/a", " ", ""}
 
 
+# Deeper than any real OParl answer (page → data → paper → consultation → … is under 10).
+MAX_DEPTH = 64
+# Marks a list item that held something nested deeper than MAX_DEPTH: the sync quarantines
+# that object and keeps the rest of its page.
+TOO_DEEP = "__anfragebot_too_deep__"
+
+
 def decode_json(body: bytes, url: str) -> Any:
-    """Parse a response body, tolerating control characters (ALLRIS) and a BOM."""
+    """Parse a response body, tolerating control characters (ALLRIS) and a BOM.
+
+    The C decoder recurses; a hostile page nested thousands of levels deep makes it raise
+    RecursionError. Such a body is decoded again without recursion (`decode_bounded`), cutting
+    what lies deeper than MAX_DEPTH, so the other objects on that page are still read."""
     text = body.decode("utf-8-sig", errors="replace")
     try:
         return json.loads(text, strict=False)
     except json.JSONDecodeError:
         pass
+    except RecursionError:
+        return _decode_deep(text, url)
     try:
         return json.loads(_CONTROL.sub(" ", text), strict=False)
     except json.JSONDecodeError as e:
         start = text.lstrip()[:1]
         what = "HTML instead of JSON" if start == "<" else f"invalid JSON ({e.msg} at {e.pos})"
         raise FeedError(f"{url}: {what}") from e
+    except RecursionError:
+        return _decode_deep(_CONTROL.sub(" ", text), url)
+
+
+def _decode_deep(text: str, url: str) -> Any:
+    try:
+        return decode_bounded(text)
+    except ValueError as e:
+        raise FeedError(f"{url}: invalid JSON ({e})") from e
+
+
+_WS = re.compile(r"[ \t\n\r]*")
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_LITERALS = {"true": True, "false": False, "null": None}
+
+
+def decode_bounded(text: str, max_depth: int = MAX_DEPTH) -> Any:
+    """A JSON decoder with an explicit stack (no recursion). Containers deeper than
+    `max_depth` are replaced by None, and the item of the top-level `data` list (depth 2)
+    holding them gets `TOO_DEEP` set, so the caller can quarantine exactly that object."""
+    scanstring: Any = json.decoder.scanstring  # type: ignore[attr-defined]
+    stack: list[tuple[Any, str | None]] = []  # (container, pending key of a dict)
+    root: Any = None
+    done = False
+    skip = 0  # > 0 while inside a cut-off subtree: only brackets are counted
+    pos = _WS.match(text, 0).end()  # type: ignore[union-attr]
+
+    def put(value: Any) -> None:
+        nonlocal root, done
+        if not stack:
+            root, done = value, True
+            return
+        container, key = stack[-1]
+        if isinstance(container, list):
+            container.append(value)
+        else:
+            container[key] = value
+            stack[-1] = (container, None)
+
+    def mark_too_deep() -> None:
+        # The object holding it: an item of a list page, else a single object.
+        reason = f"JSON nested deeper than {max_depth} levels"
+        if len(stack) >= 3 and isinstance(stack[1][0], list) and isinstance(stack[2][0], dict):
+            stack[2][0][TOO_DEEP] = reason
+        elif isinstance(stack[0][0], dict):
+            stack[0][0][TOO_DEEP] = reason
+        else:
+            raise ValueError(f"nested deeper than {max_depth} levels")
+
+    n = len(text)
+    while pos < n and not done:
+        ch = text[pos]
+        if skip:
+            if ch == '"':
+                _, pos = scanstring(text, pos + 1, False)
+                continue
+            skip += 1 if ch in "[{" else -1 if ch in "]}" else 0
+            pos += 1
+            if not skip:
+                put(None)
+            continue
+        if ch in "[{":
+            if len(stack) >= max_depth:
+                mark_too_deep()
+                skip = 1
+                pos += 1
+                continue
+            stack.append(([] if ch == "[" else {}, None))
+            pos += 1
+        elif ch in "]}":
+            if not stack:
+                raise ValueError(f"unexpected {ch!r} at {pos}")
+            container, _ = stack.pop()
+            pos += 1
+            put(container)
+        elif ch == '"':
+            value, pos = scanstring(text, pos + 1, False)
+            if stack and isinstance(stack[-1][0], dict) and stack[-1][1] is None:
+                # A key: the value follows after the colon.
+                pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+                if text[pos : pos + 1] != ":":
+                    raise ValueError(f"expected ':' at {pos}")
+                stack[-1] = (stack[-1][0], value)
+                pos += 1
+            else:
+                put(value)
+        elif ch == ",":
+            pos += 1
+        else:
+            for word, literal in _LITERALS.items():
+                if text.startswith(word, pos):
+                    put(literal)
+                    pos += len(word)
+                    break
+            else:
+                m = _NUMBER.match(text, pos)
+                if not m:
+                    raise ValueError(f"unexpected {ch!r} at {pos}")
+                number = m.group()
+                put(float(number) if any(c in number for c in ".eE") else int(number))
+                pos = m.end()
+        pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+    if not done:
+        raise ValueError("unexpected end of data")
+    if pos < n:
+        raise ValueError(f"extra data at {pos}")
+    return root
 
 
 def raise_for_error_object(data: Any, url: str) -> None:
@@ -38,8 +158,10 @@ def raise_for_error_object(data: Any, url: str) -> None:
         "message" in data and "id" not in data and "data" not in data and "error" in kind.lower()
     ):
         raise FeedError(f"{url}: server error object: {str(data.get('message') or '')[:200]}")
-    if "id" not in data and "data" not in data and isinstance(data.get("message"), str):
-        raise FeedError(f"{url}: server error object: {data['message'][:200]}")
+    if "id" not in data and "data" not in data:
+        for key in ("message", "error", "errorMessage"):
+            if isinstance(data.get(key), str):
+                raise FeedError(f"{url}: server error object: {data[key][:200]}")
 
 
 def is_placeholder(value: str) -> bool:

@@ -21,6 +21,7 @@ import logging
 import re
 import signal
 import threading
+import time
 from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
@@ -37,7 +38,7 @@ MAX_BODY = 1_000_000
 READ_TIMEOUT_SECONDS = 10
 # A refused body is read and dropped up to this size (see `_Handler._drain`).
 DRAIN_LIMIT = 8 * MAX_BODY
-DRAIN_SECONDS = 2
+DRAIN_SECONDS = 10.0  # overall, not per read: a client starved on a busy host must not be cut
 # listen(2) backlog; the kernel caps it at net.core.somaxconn.
 REQUEST_QUEUE_SIZE = 256
 
@@ -129,9 +130,13 @@ class _Handler(BaseHTTPRequestHandler):
         instead of our 413.
         """
         remaining = min(length, DRAIN_LIMIT)
+        deadline = time.monotonic() + DRAIN_SECONDS
         try:
-            self.connection.settimeout(DRAIN_SECONDS)
             while remaining > 0:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self.connection.settimeout(left)
                 chunk = self.rfile.read(min(65536, remaining))
                 if not chunk:
                     break

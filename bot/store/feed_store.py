@@ -3,6 +3,7 @@ new Anfrage and its "to be announced" mark are committed together (the outbox gu
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -24,6 +25,7 @@ from bot.store.schema import (
     BodyRow,
     ConsultationRow,
     FileRow,
+    MeetingAlias,
     MeetingRow,
     OrganizationRow,
     PaperRow,
@@ -116,9 +118,10 @@ def save_meetings(session: Session, source: str, meetings: Sequence[Meeting]) ->
     by_id = {m.id: m for m in meetings}
     known = dict(
         session.execute(
-            select(MeetingRow.id, MeetingRow.modified).where(MeetingRow.id.in_(list(by_id)))
+            select(MeetingRow.id, MeetingRow.content_hash).where(MeetingRow.id.in_(list(by_id)))
         ).all()
     )
+    hashes = {m.id: meeting_hash(m) for m in by_id.values()}
     gone = [m.id for m in by_id.values() if m.deleted]
     _mark_deleted(session, MeetingRow, [i for i in gone if i in known])
     upsert(
@@ -128,10 +131,12 @@ def save_meetings(session: Session, source: str, meetings: Sequence[Meeting]) ->
     )
     stats.deleted = len(gone)
     stats.fresh = sum(1 for i in by_id if i not in known)
+    # By content, never by `modified`: RVR-like feeds stamp every object with one fixed date,
+    # and a cancelled or moved session must still reach the lifecycle (jobs/lifecycle.py).
     changed = [
         m
         for m in by_id.values()
-        if not m.deleted and (m.id not in known or m.modified is None or known[m.id] != m.modified)
+        if not m.deleted and (m.id not in known or known[m.id] != hashes[m.id])
     ]
     stats.new = sum(1 for m in changed if m.id not in known)
     stats.changed = len(changed) - stats.new
@@ -153,6 +158,7 @@ def save_meetings(session: Session, source: str, meetings: Sequence[Meeting]) ->
                 "web": m.web,
                 "modified": m.modified,
                 "organization_ids": list(m.organization_ids),
+                "content_hash": hashes[m.id],
             }
             for m in changed
         ],
@@ -175,6 +181,31 @@ def save_meetings(session: Session, source: str, meetings: Sequence[Meeting]) ->
             }
     upsert(session, AgendaItemRow.__table__, list(items.values()))  # type: ignore[arg-type]
     return stats
+
+
+def meeting_hash(m: Meeting) -> str:
+    """What reminders and thread notes depend on: start, end, cancelled, location, name,
+    committees, and the agenda items in their order."""
+    parts: list[object] = [
+        m.name,
+        m.start.isoformat() if m.start else None,
+        m.end.isoformat() if m.end else None,
+        m.cancelled,
+        m.location,
+        m.web,
+        list(m.organization_ids),
+        [(a.id, a.number, a.name, a.result, a.consultation_id, a.order) for a in m.agenda_items],
+    ]
+    return hashlib.sha256(repr(parts).encode("utf-8", "replace")).hexdigest()
+
+
+# `papers.ref_norm` / `ref_compact` are indexed String(200): a longer "reference" is no
+# reference to look up; the full text stays in `papers.reference`.
+MAX_REF = 200
+
+
+def _fits(value: str | None, limit: int = MAX_REF) -> str | None:
+    return value if value is None or len(value) <= limit else None
 
 
 def _faction(paper: Paper, org_names: dict[str, str]) -> str | None:
@@ -250,8 +281,8 @@ def save_papers(
                 "source": source,
                 "body_id": p.body_id,
                 "reference": p.reference,
-                "ref_norm": normalize_reference(p.reference),
-                "ref_compact": compact_reference(p.reference),
+                "ref_norm": _fits(normalize_reference(p.reference)),
+                "ref_compact": _fits(compact_reference(p.reference)),
                 "name": p.name,
                 "paper_type": p.paper_type,
                 "date": p.date,
@@ -292,13 +323,17 @@ def _save_children(session: Session, papers: Sequence[Paper], known: Container[s
         session.execute(delete(FileRow).where(FileRow.paper_id.in_(ids)))
     consultations: dict[str, dict[str, Any]] = {}
     files: dict[str, dict[str, Any]] = {}
+    aliases = meeting_aliases(
+        session, [c.meeting_id for p in papers for c in p.consultations if c.meeting_id]
+    )
     for p in papers:
         for i, c in enumerate(p.consultations):
             cid = c.id or f"{p.id}#consultation-{i}"
             consultations[cid] = {
                 "id": cid,
                 "paper_id": p.id,
-                "meeting_id": c.meeting_id,
+                # A meeting id that answers 404 is stored as the meeting found for it.
+                "meeting_id": aliases.get(c.meeting_id or "", c.meeting_id),
                 "agenda_item_id": c.agenda_item_id,
                 "organization_ids": list(c.organization_ids),
                 "role": c.role,
@@ -325,3 +360,16 @@ def _save_children(session: Session, papers: Sequence[Paper], known: Container[s
             }
     upsert(session, ConsultationRow.__table__, list(consultations.values()))  # type: ignore[arg-type]
     upsert(session, FileRow.__table__, list(files.values()))  # type: ignore[arg-type]
+
+
+def meeting_aliases(session: Session, ids: Sequence[str]) -> dict[str, str]:
+    """Resolved aliases among `ids` (consultation meeting ids that answer 404)."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(MeetingAlias.alias_id, MeetingAlias.meeting_id).where(
+            MeetingAlias.alias_id.in_(wanted), MeetingAlias.meeting_id.is_not(None)
+        )
+    ).all()
+    return {a: m for a, m in rows if m}

@@ -68,6 +68,19 @@ class ListState(Base):
     # reads from `links.last` backwards (see jobs/sync.py).
     mode: Mapped[str | None] = mapped_column(String(20))
     full_sync_at: Mapped[datetime | None]
+    # Progress of a read that has not reached the end yet (migration 0005): the next page to
+    # read, written in the same transaction as the page before it, and when that read began
+    # (the watermark it will set once complete).
+    resume_url: Mapped[str | None] = mapped_column(Text)
+    resume_started_at: Mapped[datetime | None]
+    # The last page reached by any read: where an oldest-first list without `links.last`
+    # grows, so an incremental poll reads on from there.
+    tail_url: Mapped[str | None] = mapped_column(Text)
+    last_complete_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None]
+    # paper | meeting | organization: lets a poll read the lists when the System is down.
+    kind: Mapped[str | None] = mapped_column(String(20))
 
 
 class BodyRow(Base):
@@ -104,6 +117,9 @@ class MeetingRow(Base):
     web: Mapped[str | None] = mapped_column(Text)
     modified: Mapped[datetime | None]
     organization_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Hash of what a reminder depends on (start, end, cancelled, location, agenda items and
+    # their order): compared on every read, because `modified` often never changes.
+    content_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class AgendaItemRow(Base):
@@ -234,6 +250,38 @@ class AnswerLink(Base):
     answered_on: Mapped[date | None] = mapped_column(Date)
     url: Mapped[str | None] = mapped_column(Text)
     linked_at: Mapped[datetime]
+
+
+class FeedQuarantine(Base):
+    """A feed object or page that could not be decoded, parsed or stored: kept out of the way
+    with its reason, retried later with backoff (1 h, 6 h, 24 h) while the rest goes on."""
+
+    __tablename__ = "feed_quarantine"
+    __table_args__ = (UniqueConstraint("kind", "key", name="uq_feed_quarantine"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # paper | meeting | organization | page
+    # sha256 of the object id or page URL (an id may be longer than any index allows).
+    key: Mapped[str] = mapped_column(String(64))
+    object_id: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    first_seen_at: Mapped[datetime]
+    last_attempt_at: Mapped[datetime]
+    next_retry_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class MeetingAlias(Base):
+    """A meeting id a consultation points to that answers 404, and the meeting found for it
+    another way (more! rubin: `…/meetings/ni_12` for the meeting listed as `…/meetings/12`)."""
+
+    __tablename__ = "meeting_aliases"
+    alias_id: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    source: Mapped[str] = mapped_column(String(100))
+    # None: not found yet; looked for again after `next_try_at`.
+    meeting_id: Mapped[str | None] = mapped_column(String(1000))
+    checked_at: Mapped[datetime]
+    next_try_at: Mapped[datetime | None]
 
 
 class AnswerPairingRow(Base):

@@ -63,6 +63,9 @@ search_documents = Table(
 
 # PostgreSQL refuses tsvectors over 1 MB; the first pages of a document carry the questions.
 MAX_BODY_CHARS = 200_000
+# A subject is a line or two; a hostile 5 MB "name" must not fail the index (the paper keeps
+# its full name in `papers.name`).
+MAX_SUBJECT_CHARS = 2_000
 BATCH = 500
 _REF = re.compile(r"^(\d{1,4})/(\d{1,7})$")
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -127,7 +130,7 @@ def _content(paper: PaperRow, file: FileRow | None, doc: DocumentRow | None) -> 
         "reference": paper.ref_norm or paper.reference,
         "ref_term": term,
         "ref_number": number,
-        "subject": paper.name,
+        "subject": (paper.name or "")[:MAX_SUBJECT_CHARS].replace("\x00", "") or None,
         # NUL bytes are legal in Python strings but not in PostgreSQL text.
         "body": body.replace("\x00", ""),
     }
