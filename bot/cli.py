@@ -109,6 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
     lookup.add_argument("query", nargs="*", help="e.g. 14/1923, 'suche Radweg', sitzungen, offen")
     lookup.add_argument("--channel", help="act as in this channel (default: [slack] channel)")
     lookup.add_argument("--now", help="act as if it were this moment (ISO 8601)")
+
+    ical = sub.add_parser("ical", help="print the sessions as an iCalendar feed (RFC 5545)")
+    ical.add_argument("--committee", help="only the sessions of committees with this name")
+    ical.add_argument("--channel", help="the calendar of this channel (as /anfrage kalender)")
+    ical.add_argument("--now", help="act as if it were this moment (ISO 8601)")
     return parser
 
 
@@ -217,6 +222,10 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         finally:
             rt.close()
         return 0
+    if args.command == "ical":
+        from bot.slack.cli import run_ical
+
+        return run_ical(config, args.committee, args.channel, parse_now(args.now, tz), sys.stdout)
     if args.command in ("serve", "lookup"):
         from bot.slack.cli import run_lookup, run_serve
 

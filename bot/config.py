@@ -69,6 +69,13 @@ class DigestConfig:
 
 
 @dataclass(frozen=True)
+class HttpConfig:
+    """`anfragebot serve` as seen from outside: the base of calendar subscription URLs."""
+
+    public_url: str | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     database_url: str = DEFAULT_DATABASE_URL
     # `[database] instance`: part of the PostgreSQL advisory-lock keys (bot/store/locks.py).
@@ -77,6 +84,7 @@ class Config:
     slack: SlackConfig = field(default_factory=SlackConfig)
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
     digest: DigestConfig = field(default_factory=DigestConfig)
+    http: HttpConfig = field(default_factory=HttpConfig)
     # A float: fractions of a minute are for tests and benchmarks (`poll_minutes = 0.05`: 3 s).
     poll_minutes: float = 15
     log_level: str = "INFO"
@@ -246,12 +254,29 @@ def _digest(data: Mapping[str, Any]) -> DigestConfig:
     return DigestConfig(enabled=bool(enabled), weekday=weekday, hour=9 if hour is None else hour)
 
 
+def _http(data: Mapping[str, Any]) -> HttpConfig:
+    table = _table(data, "http")
+    url = _typed(table, "public_url", str, "http")
+    if url is not None and (not url.startswith(("http://", "https://")) or " " in url):
+        raise ConfigError(f"http.public_url: expected an http(s) URL, got {url!r}")
+    return HttpConfig(public_url=url.rstrip("/") if url else None)
+
+
 # Every key the loader reads, per table (None: the top level). A key or table not listed here is
 # a typo (`chanel`, `[[source]]`, `[slak]`): silently ignoring it lost announcements (issue 11).
 # `[database] instance` is read by the lock keys, `[[sources]] document_hosts` by the documents.
 KNOWN_KEYS: dict[str | None, frozenset[str]] = {
     None: frozenset(
-        {"poll_minutes", "log_level", "database", "sources", "slack", "reminders", "digest"}
+        {
+            "poll_minutes",
+            "log_level",
+            "database",
+            "sources",
+            "slack",
+            "reminders",
+            "digest",
+            "http",
+        }
     ),
     "database": frozenset({"url", "instance"}),
     "sources": frozenset(
@@ -260,6 +285,7 @@ KNOWN_KEYS: dict[str | None, frozenset[str]] = {
     "slack": frozenset({"channel", "announce_max_age_days", "api_url", "pace_seconds"}),
     "reminders": frozenset({"lead_times", "timezone", "morning_of"}),
     "digest": frozenset({"enabled", "weekday", "hour"}),
+    "http": frozenset({"public_url"}),
 }
 _ARRAY_TABLES = frozenset({"sources"})
 
@@ -344,6 +370,7 @@ def config_from_dict(
         slack=_slack(data, environ),
         reminders=_reminders(data),
         digest=_digest(data),
+        http=_http(data),
         poll_minutes=poll or 15,
         log_level=level,
     )

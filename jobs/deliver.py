@@ -7,7 +7,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,6 +28,7 @@ from bot.store.deliveries import (
     still_claimed,
     unclaim,
 )
+from bot.store.follows import DM_KIND
 from bot.store.locks import Section, hold
 
 log = logging.getLogger(__name__)
@@ -194,6 +195,7 @@ class _Run:
                     mark_dropped(session, item.id, reason="outdated before it was sent")
                 report.skipped += 1
                 return None
+            item = direct_message_channel(self.notifier, item)
             check = suspect or _may_have_posted(item)
             outcome = self.send_fenced(item, rendered, history if check else None)
             if outcome is None:
@@ -261,6 +263,14 @@ class _Run:
             key=message_key(item),
             thread_ts=rendered.thread_ts,
         )
+
+
+def direct_message_channel(notifier: Notifier, item: Claimed) -> Claimed:
+    """A direct message's row names the user; Slack wants the DM channel (conversations.open).
+    The row keeps the user, so pacing and uniqueness stay per user."""
+    if item.kind != DM_KIND:
+        return item
+    return replace(item, channel=notifier.open_dm(item.channel))
 
 
 def _may_have_posted(item: Claimed) -> bool:

@@ -17,6 +17,7 @@ from jobs.announce import route_pending
 from jobs.answer_documents import read_answer_documents
 from jobs.deliver import DeliveryReport, deliver_pending
 from jobs.documents import Fetch, read_documents, sandboxed_reader
+from jobs.follow import after_sync
 from jobs.lifecycle import follow_up
 from jobs.preview import log_held_back, log_no_token
 from jobs.progress import SyncProgress
@@ -101,6 +102,8 @@ def _sync_all(rt: Runtime, now: datetime, *, route: bool) -> PollReport:
             seconds=rt.document_limits.poll_seconds,
         ),
     )
+    # Calendar SEQUENCE of moved meetings, direct messages to followers (issue 14).
+    after_sync(rt.factory, now=now, tz=rt.config.reminders.timezone)
     return report
 
 

@@ -15,6 +15,7 @@ from bot.store.deliveries import Claimed
 from bot.store.overview import due_deliveries, held_back, scratch, waiting_deliveries
 from jobs.announce import route_pending
 from jobs.deliver import NotReady, Rendered
+from jobs.follow import after_sync
 from jobs.lifecycle import follow_up
 from jobs.render import make_renderer
 
@@ -58,6 +59,7 @@ def dry_run(rt: Runtime, now: datetime, out: TextIO) -> PollReport:
     with scratch(rt.config.database_url) as factory:
         route_pending(factory, default_channel=rt.config.slack.channel, now=now)
         follow_up(factory, now=now, tz=rt.config.reminders.timezone)
+        after_sync(factory, now=now, tz=rt.config.reminders.timezone)  # follower DMs
         messages = _render_due(factory, rt, now)
     for item, rendered in messages:
         where = item.channel

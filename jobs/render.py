@@ -9,8 +9,10 @@ from sqlalchemy.orm import Session
 
 from bot.slack import blocks
 from bot.store.deliveries import Claimed
+from bot.store.follows import DM_KIND
 from bot.store.views import load_anfrage
 from jobs.deliver import Rendered
+from jobs.follow import render_dm
 from jobs.lifecycle import LIFECYCLE_KINDS, render_lifecycle
 
 
@@ -24,6 +26,8 @@ def make_renderer(*, now: datetime, tz: ZoneInfo):  # type: ignore[no-untyped-de
             return Rendered(text=text, blocks=bl)
         if item.kind in LIFECYCLE_KINDS:
             return render_lifecycle(session, item, now=now, tz=tz)
+        if item.kind == DM_KIND:
+            return render_dm(session, item, now=now, tz=tz)
         return None
 
     return render

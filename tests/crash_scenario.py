@@ -1,7 +1,11 @@
 """The crash scenario, shared by `tests/test_crash.py` (one seed) and `bench/soak_crash.py`
 (20 seeds): `anfragebot poll --once` is started again and again as a real process against an
 RVR-like feed that gains new Anfragen before every start, and killed with SIGKILL at a random
-moment; then it is allowed to finish. Every Anfrage must end up announced exactly once."""
+moment; then it is allowed to finish. Every Anfrage must end up announced exactly once.
+
+A follower (`/anfrage folgen`) follows the first Anfragen; answers to them arrive round by round,
+so the direct messages (outbox kind `dm`) face the same kills as the channel's messages and must
+each arrive exactly once too."""
 
 from __future__ import annotations
 
@@ -13,10 +17,12 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.demo.server import FeedServer
+from bot.store.db import make_engine, session_factory, transaction
+from bot.store.follows import add_follow
 from tests.fake_slack import FakeSlack
 from tests.rvr_feed import standard_rvr
 
@@ -27,6 +33,8 @@ MAX_RUNS = 80
 ANFRAGEN = 30
 NEW_PER_ROUND = 6
 DEFAULT_SEED = 20250110
+FOLLOWER = "UFOL"  # follows the first ANFRAGEN Anfragen; their answers come as DMs
+ANSWERS_PER_ROUND = 2
 # The clean runs at the end. Two: the first must finish everything, the second must find
 # nothing to do (the test checks that it posts nothing).
 FINAL_RUNS = 2
@@ -43,24 +51,30 @@ class CrashResult:
     # Messages posted by the very last clean run (must be none).
     posted_by_last_run: int
     stderr: list[str] = field(default_factory=list)
+    # Direct messages to the follower, and the thread replies announcing the same answers.
+    dms: Counter[str] = field(default_factory=Counter)
+    expected_dms: set[str] = field(default_factory=set)
+    replies: Counter[str] = field(default_factory=Counter)
 
     @property
     def lost(self) -> set[str]:
-        return self.expected - set(self.announced)
+        return (self.expected - set(self.announced)) | (self.expected_dms - set(self.dms))
 
     @property
     def duplicates(self) -> dict[str, int]:
-        return {k: n for k, n in self.announced.items() if n > 1}
+        every = self.announced + self.dms + self.replies
+        return {k: n for k, n in every.items() if n > 1}
 
     @property
     def unexpected(self) -> set[str]:
-        return set(self.announced) - self.expected
+        return (set(self.announced) - self.expected) | (set(self.dms) - self.expected_dms)
 
     def summary(self) -> str:
         return (
             f"crash test (seed {self.seed}): {self.runs} runs, {self.killed} killed mid-run, "
             f"{len(self.announced)} announced, {len(self.lost)} lost, "
-            f"{len(self.duplicates)} duplicates, {self.reconciles} reconcile look-ups"
+            f"{len(self.duplicates)} duplicates, {self.reconciles} reconcile look-ups, "
+            f"{len(self.dms)} of {len(self.expected_dms)} direct messages"
         )
 
 
@@ -101,10 +115,21 @@ def run_crash_scenario(
     args = [exe, "--config", str(config), "poll", "--once", "--now", "2025-01-10T09:00:00"]
     rng = random.Random(seed)
     added = ANFRAGEN
+    answered = 0
 
     def more_anfragen() -> None:
         # New Anfragen keep arriving, so every run has syncing and posting to be killed in.
-        nonlocal added
+        nonlocal added, answered
+        # ... and answers to followed ones: a thread reply in the channel plus one DM each.
+        for _ in range(ANSWERS_PER_ROUND if answered < ANFRAGEN else 0):
+            rvr.add_paper(
+                5000 + answered,
+                f"14/{5000 + answered}",
+                f"Beantwortung der Anfrage 14/{3000 + answered}",
+                "Beantwortung einer Anfrage",
+                "2025-01-09",
+            )
+            answered += 1
         for _ in range(NEW_PER_ROUND):
             rvr.add_paper(
                 3000 + added,
@@ -119,6 +144,7 @@ def run_crash_scenario(
 
     # Calibrate: how long does one run with a round's worth of work take on this machine now?
     subprocess.run(args, env=env, capture_output=True, timeout=300, check=True)
+    follow(workdir / "bot.db", [f"{rvr.body}/paper/{3000 + i}" for i in range(ANFRAGEN)])
     more_anfragen()
     started = time.monotonic()
     subprocess.run(args, env=env, capture_output=True, timeout=300, check=True)
@@ -154,10 +180,19 @@ def run_crash_scenario(
             raise AssertionError(f"clean run failed ({done.returncode}): {done.stderr[-2000:]}")
     posted_by_last_run = len(slack.posts()) - posted_before
 
-    announced = Counter(m["metadata"]["event_payload"]["key"] for m in slack.stored(CHANNEL))
+    keys = Counter(m["metadata"]["event_payload"]["key"] for m in slack.stored(CHANNEL))
+    announced = Counter({k: n for k, n in keys.items() if k.startswith("announce:")})
     expected = {f"announce:{rvr.body}/paper/{3000 + i}" for i in range(added)}
     expected.add(f"announce:{rvr.body}/paper/1923")
+    dms = Counter(m["metadata"]["event_payload"]["key"] for m in slack.stored(f"D{FOLLOWER}"))
+    expected_dms = {
+        f"dm:{rvr.body}/paper/{3000 + i}|answer|{rvr.body}/paper/{5000 + i}"
+        for i in range(answered)
+    }
     return CrashResult(
+        dms=dms,
+        expected_dms=expected_dms,
+        replies=Counter({k: n for k, n in keys.items() if not k.startswith("announce:")}),
         seed=seed,
         runs=runs,
         killed=killed,
@@ -167,3 +202,16 @@ def run_crash_scenario(
         posted_by_last_run=posted_by_last_run,
         stderr=stderr,
     )
+
+
+def follow(database: Path, paper_ids: list[str]) -> None:
+    """`/anfrage folgen` for each paper by FOLLOWER, written the way the command writes it."""
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        with transaction(session_factory(engine)) as session:
+            for paper_id in paper_ids:
+                add_follow(
+                    session, FOLLOWER, paper_id, now=datetime(2025, 1, 10, 8, 0, tzinfo=UTC)
+                )
+    finally:
+        engine.dispose()

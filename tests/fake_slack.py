@@ -118,6 +118,18 @@ class FakeSlack:
         with self._lock:
             return list(self.messages.get(channel, []))
 
+    def published_views(self, user: str | None = None) -> list[dict[str, Any]]:
+        """What `views.publish` got (the App Home), optionally for one user."""
+        return [
+            c.args
+            for c in self.calls_to("views.publish")
+            if user is None or c.args.get("user_id") == user
+        ]
+
+    def dms(self, user: str) -> list[dict[str, Any]]:
+        """Messages posted into the DM channel that conversations.open gave for `user`."""
+        return self.posts(f"D{user}")
+
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == method]
@@ -229,6 +241,14 @@ class FakeSlack:
                     "ok": True,
                     "channel": {"id": channel, "name": channel.lower(), "is_member": member},
                 }
+            if method == "conversations.open":
+                # One DM channel per user, named after the user (Slack: `D…`).
+                return {"ok": True, "channel": {"id": f"D{args.get('users')}"}}
+            if method == "views.publish":
+                view = args.get("view")
+                if isinstance(view, str):
+                    view = json.loads(view)
+                return {"ok": True, "view": {"id": "V1", "type": "home", **(view or {})}}
             if method == "conversations.replies":
                 msgs = [m for m in self.messages.get(str(args.get("channel")), [])]
                 return {"ok": True, "messages": msgs, "has_more": False}

@@ -24,5 +24,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
     assert not result.lost
     assert not result.duplicates
     assert not result.unexpected
+    # The follower's direct messages: one per answer, like the channel's messages.
+    assert len(result.expected_dms) >= 10 and set(result.dms) == result.expected_dms
     # The first clean run finished everything: the second found nothing to post.
     assert result.posted_by_last_run == 0

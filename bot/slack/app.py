@@ -23,6 +23,7 @@ from bot.errors import ConfigError, DeliveryError
 from bot.slack import command_texts as t
 from bot.slack.blocks import section
 from bot.slack.commands import SHARE_ACTION, Reply, answer, share
+from bot.slack.home import register_home
 from bot.slack.notifier import redact
 from bot.store.db import transaction
 
@@ -102,6 +103,7 @@ def build_app(
 
 def register(app: App, factory: sessionmaker[Session], config: Config, clock: Clock) -> None:
     tz = config.reminders.timezone
+    register_home(app, factory, tz=tz, default_channel=config.slack.channel, clock=clock)
 
     def safe(work: Callable[[Session], Reply]) -> Reply:
         try:
@@ -123,6 +125,7 @@ def register(app: App, factory: sessionmaker[Session], config: Config, clock: Cl
                 clock(),
                 tz,
                 default_channel=config.slack.channel,
+                public_url=config.http.public_url,
             )
         )
         respond(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TextIO
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Config
 from bot.errors import ConfigError
@@ -30,9 +33,53 @@ def run_serve(
             app = build_app(config, factory, http_mode=True, clock=lambda: fixed)
         else:
             app = build_app(config, factory, http_mode=True)
-        return serve(app, host, port, out, signing_secret=config.slack.signing_secret)
+        return serve(
+            app,
+            host,
+            port,
+            out,
+            signing_secret=config.slack.signing_secret,
+            calendar=calendar_source(config, factory, now),
+        )
     finally:
         engine.dispose()
+
+
+def calendar_source(
+    config: Config, factory: sessionmaker[Session], now: datetime | None
+) -> Callable[[str], bytes | None]:
+    """`GET /calendar/<token>.ics` for `serve` (issue 14)."""
+    from bot.ical import calendar_for_token
+
+    def feed(token: str) -> bytes | None:
+        moment = now or datetime.now(UTC)
+        return calendar_for_token(factory, token, now=moment, tz=config.reminders.timezone)
+
+    return feed
+
+
+def run_ical(
+    config: Config, committee: str | None, channel: str | None, now: datetime, out: TextIO
+) -> int:
+    """`anfragebot ical`: the calendar feed on stdout, as `serve` hands it to calendar apps."""
+    from bot.ical import calendar_from_store
+
+    engine = make_engine(config.database_url)
+    try:
+        migrate(engine)
+        with session_factory(engine)() as session:
+            body = calendar_from_store(
+                session,
+                now=now,
+                tz=config.reminders.timezone,
+                committee=committee,
+                channel=channel,
+            )
+    finally:
+        engine.dispose()
+    out.write(body.decode("utf-8"))
+    out.flush()
+    return 0
 
 
 def run_lookup(config: Config, query: str, channel: str | None, now: datetime, out: TextIO) -> int:
@@ -49,6 +96,7 @@ def run_lookup(config: Config, query: str, channel: str | None, now: datetime, o
                 now,
                 config.reminders.timezone,
                 default_channel=config.slack.channel,
+                public_url=config.http.public_url,
             )
     finally:
         engine.dispose()

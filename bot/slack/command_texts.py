@@ -22,7 +22,13 @@ HELP = """*Eine Drucksache nachschlagen*
 `/anfrage abo fraktion:"Die Linke" gremium:Verkehrsausschuss`
 `/anfrage abo art:Anfrage text:"Radweg" !fraktion:"CDU"` (`!` = nicht)
 `/anfrage abos` zeigt die Abos mit Nummer · `/anfrage abo-ende 3` beendet Abo 3
-Angaben: `fraktion:` `gremium:` `art:` `text:` (Groß-/Kleinschreibung egal, Teilwörter genügen)"""
+Angaben: `fraktion:` `gremium:` `art:` `text:` (Groß-/Kleinschreibung egal, Teilwörter genügen)
+
+*Einer Anfrage folgen*: Tagesordnung, Verlegung, Absage, Antwort als Direktnachricht
+`/anfrage folgen 14/1923` · `/anfrage entfolgen 14/1923` · `/anfrage gefolgt` zeigt, wem Sie folgen
+
+*Sitzungskalender* zum Abonnieren (Outlook, Google, Apple)
+`/anfrage kalender` · `/anfrage kalender Verkehrsausschuss`"""
 HELP_UNKNOWN = "Das habe ich nicht verstanden: `{text}`"
 HELP_FALLBACK = "Hilfe zu /anfrage: /anfrage 14/1923 · suche TEXT · sitzungen · offen · abo · abos"
 

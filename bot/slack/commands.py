@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import AnfrageView
 from bot.slack import command_texts as t
+from bot.slack import personal_texts as pt
 from bot.slack import texts
 from bot.slack.blocks import (
     MAX_BLOCKS,
@@ -55,6 +56,16 @@ from bot.slack.parse import (
     parse_conditions,
     parse_subscription_id,
 )
+from bot.store.calendar_tokens import token_for
+from bot.store.follows import (
+    MAX_FOLLOWS_PER_USER,
+    Followed,
+    add_follow,
+    count_follows,
+    followed_by,
+    is_following,
+    remove_follow,
+)
 from bot.store.lookup import (
     PaperBrief,
     briefs,
@@ -89,6 +100,7 @@ class Context:
     now: datetime
     tz: ZoneInfo
     default_channel: str | None = None
+    public_url: str | None = None  # `[http] public_url`, the base of calendar URLs
 
 
 def answer(
@@ -100,9 +112,10 @@ def answer(
     tz: ZoneInfo,
     *,
     default_channel: str | None = None,
+    public_url: str | None = None,
 ) -> Reply:
     """The reply to `/anfrage <text>` in `channel` by `user`."""
-    ctx = Context(channel or None, user or None, now, tz, default_channel)
+    ctx = Context(channel or None, user or None, now, tz, default_channel, public_url)
     command = parse_command(text)
     handler = _HANDLERS.get(command.verb, _help)
     return _finish(handler(session, command, ctx))
@@ -269,6 +282,100 @@ def _unsubscribe(session: Session, command: Command, ctx: Context) -> Reply:
     return _say(fill(t.ABO_REMOVED, id=sub_id))
 
 
+# -- issue 14: follow one Anfrage, calendar subscription ----------------------------------------
+
+
+def _one_paper(session: Session, command: Command) -> tuple[str | None, Reply | None]:
+    """The single paper a `folgen`/`entfolgen` argument names, or the reply saying why not."""
+    found = find_reference(session, command.arg)
+    shown = mrkdwn((found.query or command.arg)[:100])
+    if not found.paper_ids:
+        return None, _say(fill(pt.FOLLOW_NOT_FOUND, query=shown))
+    if len(found.paper_ids) > 1:
+        return None, _say(fill(pt.FOLLOW_AMBIGUOUS, query=shown))
+    return found.paper_ids[0], None
+
+
+def _ref_of(session: Session, paper_id: str) -> str:
+    brief = briefs(session, [paper_id])
+    return (brief[0].reference if brief else None) or texts.UNKNOWN
+
+
+def _follow(session: Session, command: Command, ctx: Context) -> Reply:
+    if not ctx.user or ctx.user == "cli":
+        return _say(ours(pt.FOLLOW_NO_USER))
+    if not command.arg.strip():
+        return _say(ours(pt.FOLLOW_USAGE))
+    paper_id, problem = _one_paper(session, command)
+    if paper_id is None:
+        return problem or _say(ours(pt.FOLLOW_USAGE))
+    ref = _ref_of(session, paper_id)
+    if is_following(session, ctx.user, paper_id):
+        return _say(fill(pt.FOLLOW_ALREADY, ref=bold(mrkdwn(ref))))
+    if count_follows(session, ctx.user) >= MAX_FOLLOWS_PER_USER:
+        return _say(fill(pt.FOLLOW_TOO_MANY, n=MAX_FOLLOWS_PER_USER))
+    add_follow(session, ctx.user, paper_id, now=ctx.now)
+    return _say(fill(pt.FOLLOW_DONE, ref=bold(mrkdwn(ref)), plain_ref=mrkdwn(ref)))
+
+
+def _unfollow(session: Session, command: Command, ctx: Context) -> Reply:
+    if not ctx.user or ctx.user == "cli":
+        return _say(ours(pt.FOLLOW_NO_USER))
+    if not command.arg.strip():
+        return _say(ours(pt.UNFOLLOW_USAGE))
+    paper_id, problem = _one_paper(session, command)
+    if paper_id is None:
+        return problem or _say(ours(pt.UNFOLLOW_USAGE))
+    shown = bold(mrkdwn(_ref_of(session, paper_id)))
+    if remove_follow(session, ctx.user, paper_id):
+        return _say(fill(pt.UNFOLLOW_DONE, ref=shown))
+    return _say(fill(pt.UNFOLLOW_NOT, ref=shown))
+
+
+def followed_line(f: Followed) -> Mrkdwn:
+    """One followed Anfrage (also used by the App Home)."""
+    if f.deleted:
+        status = ours(pt.FOLLOW_DELETED)
+    elif f.answered_on:
+        status = fill(pt.FOLLOW_ANSWERED, date=fmt_date(f.answered_on))
+    else:
+        status = ours(pt.FOLLOW_OPEN)
+    return fill(
+        pt.FOLLOWED_LINE,
+        ref=or_unknown(mrkdwn(f.reference)),
+        subject=link(f.web, clip(or_unknown(mrkdwn(f.subject)), 200)),
+        status=status,
+    )
+
+
+def _followed(session: Session, command: Command, ctx: Context) -> Reply:
+    if not ctx.user or ctx.user == "cli":
+        return _say(ours(pt.FOLLOW_NO_USER))
+    follows = followed_by(session, ctx.user)
+    if not follows:
+        return _say(ours(pt.FOLLOWED_NONE))
+    title = fill(pt.FOLLOWED_TITLE, n=len(follows))
+    lines = [bold(title)] + [followed_line(f) for f in follows]
+    return Reply(title, [section(c) for c in pack(lines)])
+
+
+def _calendar(session: Session, command: Command, ctx: Context) -> Reply:
+    if not ctx.channel:
+        return _say(ours(pt.CALENDAR_NO_CHANNEL))
+    if not ctx.public_url:
+        return _say(ours(pt.CALENDAR_NO_URL))
+    committee = command.arg.strip()[:200] or None
+    token = token_for(session, ctx.channel, committee, user=ctx.user, now=ctx.now)
+    # The base comes from our own configuration (an http(s) URL, checked on load).
+    url = f"{ctx.public_url.rstrip('/')}/calendar/{token}.ics"
+    what = (
+        fill(pt.CALENDAR_WHAT_COMMITTEE, committee=mrkdwn(committee))
+        if committee
+        else ours(pt.CALENDAR_WHAT_CHANNEL)
+    )
+    return _say(fill(pt.CALENDAR_URL, what=what, url=link(url, mrkdwn(url))))
+
+
 _HANDLERS: dict[str, Callable[[Session, Command, Context], Reply]] = {
     "help": _help,
     "lookup": _lookup,
@@ -278,6 +385,10 @@ _HANDLERS: dict[str, Callable[[Session, Command, Context], Reply]] = {
     "subscribe": _subscribe,
     "subscriptions": _subscriptions,
     "unsubscribe": _unsubscribe,
+    "follow": _follow,
+    "unfollow": _unfollow,
+    "followed": _followed,
+    "calendar": _calendar,
 }
 
 

@@ -38,6 +38,11 @@ PERMANENT_ERRORS = {
     "invalid_blocks_format",
     "too_many_attachments",
     "channel_is_archived",
+    # conversations.open for a follower's direct message (issue 14)
+    "user_not_found",
+    "user_disabled",
+    "cannot_dm_bot",
+    "user_not_visible",
 }
 
 # chat.update / chat.delete: the message is gone or can no longer be changed. No retry helps;
@@ -83,6 +88,10 @@ class Notifier(Protocol):
 
     def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None: ...
 
+    def open_dm(self, user: str) -> str:
+        """The direct-message channel with `user` (issue 14: followers)."""
+        ...
+
     def posted_keys(
         self, channel: str, *, within: float, thread_ts: str | None = None
     ) -> dict[str, Posted]: ...
@@ -101,6 +110,8 @@ class SlackNotifier:
         # No retry handlers: a retried connection error can post twice. The outbox retries,
         # after checking conversations.history for the message.
         self.client = WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])
+        self._dm_channels: dict[str, str] = {}
+        self._dm_lock = threading.Lock()
 
     def _call(self, method: str, **kwargs: Any) -> Any:
         try:
@@ -149,6 +160,20 @@ class SlackNotifier:
 
     def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
         self._call("chat.update", channel=channel, ts=ts, text=text, blocks=blocks)
+
+    def open_dm(self, user: str) -> str:
+        """conversations.open (scope `im:write`); the channel id is stable, so it is cached."""
+        with self._dm_lock:
+            known = self._dm_channels.get(user)
+        if known:
+            return known
+        resp = self._call("conversations.open", users=user)
+        channel = str((resp.get("channel") or {}).get("id") or "")
+        if not channel:
+            raise DeliveryError(f"conversations.open: no channel for {user}")
+        with self._dm_lock:
+            self._dm_channels[user] = channel
+        return channel
 
     def posted_keys(
         self, channel: str, *, within: float, thread_ts: str | None = None
@@ -259,6 +284,9 @@ class TerminalNotifier:
             print(render_text(blocks) or _unmrkdwn(text), file=self.out)
             self.out.flush()
         return Posted(channel=channel, ts=ts)
+
+    def open_dm(self, user: str) -> str:
+        return f"@{user}"
 
     def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
         with self._lock:

@@ -33,6 +33,15 @@ VERBS = {
     "offen": "open",
     "offene": "open",
     "open": "open",
+    # issue 14: follow one Anfrage by direct message, calendar subscription
+    "folgen": "follow",
+    "follow": "follow",
+    "entfolgen": "unfollow",
+    "unfollow": "unfollow",
+    "gefolgt": "followed",
+    "following": "followed",
+    "kalender": "calendar",
+    "calendar": "calendar",
 }
 
 # Key aliases in the abo grammar (German canonical, English accepted).
@@ -63,7 +72,9 @@ MAX_INPUT = 1000
 
 @dataclass(frozen=True)
 class Command:
-    verb: str  # help | lookup | search | subscribe | subscriptions | unsubscribe | sessions | open
+    # help | lookup | search | subscribe | subscriptions | unsubscribe | sessions | open |
+    # follow | unfollow | followed | calendar
+    verb: str
     arg: str = ""
     unknown: bool = False  # help shown because the input was not understood
 

@@ -22,7 +22,7 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
 from typing import Any, TextIO
@@ -34,6 +34,9 @@ from slack_sdk.signature import SignatureVerifier
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+# `GET /calendar/<token>.ics`: the calendar feed (bot/ical.py); None = unknown token → 404.
+CALENDAR_PATH = re.compile(r"/calendar/([A-Za-z0-9_-]{1,100})\.ics")
+CalendarSource = Callable[[str], bytes | None]
 MAX_BODY = 1_000_000
 READ_TIMEOUT_SECONDS = 10
 # A refused body is read and dropped up to this size (see `_Handler._drain`).
@@ -54,10 +57,12 @@ class SlackHTTPServer(ThreadingHTTPServer):
         app: App,
         max_body: int = MAX_BODY,
         signing_secret: str | None = None,
+        calendar: CalendarSource | None = None,
     ) -> None:
         self.app = app
         self.max_body = max_body
         self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
+        self.calendar = calendar
         super().__init__(address, _Handler)
 
     def signed(self, body: bytes, headers: dict[str, str | Sequence[str]]) -> bool:
@@ -145,10 +150,30 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
     def do_GET(self) -> None:  # noqa: N802
-        if self.path.split("?", 1)[0] == "/healthz":
+        path = self.path.split("?", 1)[0]
+        feed = CALENDAR_PATH.fullmatch(path)
+        if path == "/healthz":
             self._send(200, b"ok")
+        elif feed and self.server.calendar is not None:
+            self._send_calendar(feed.group(1))
         else:
             self._send(404, b"not found")
+
+    def _send_calendar(self, token: str) -> None:
+        """No Slack signature here (calendar apps cannot sign): the token is the secret, and
+        an unknown one learns nothing but 404."""
+        assert self.server.calendar is not None
+        try:
+            body = self.server.calendar(token)
+        except Exception:  # noqa: BLE001 - one bad request must not stop the server
+            log.exception("calendar feed failed")
+            self._send(500, b"internal error")
+            return
+        if body is None:
+            self._send(404, b"not found")
+            return
+        headers = {"Content-Type": "text/calendar; charset=utf-8", "Cache-Control": "no-cache"}
+        self._send(200, body, headers)
 
     def do_POST(self) -> None:  # noqa: N802
         path, _, query = self.path.partition("?")
@@ -279,9 +304,10 @@ def serve(
     *,
     max_body: int = MAX_BODY,
     signing_secret: str | None = None,
+    calendar: CalendarSource | None = None,
 ) -> int:
     """Serve until SIGTERM/SIGINT. Prints the address (with the real port when `port` is 0)."""
-    server = SlackHTTPServer((host, port), app, max_body, signing_secret)
+    server = SlackHTTPServer((host, port), app, max_body, signing_secret, calendar)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:

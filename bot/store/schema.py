@@ -284,6 +284,44 @@ class MeetingAlias(Base):
     next_try_at: Mapped[datetime | None]
 
 
+# -- issue 14: following one Anfrage, calendar feeds ---------------------------------------------
+
+
+class Follow(Base):
+    """A Slack user follows one Anfrage; `snapshot` is the store's view of it at that moment."""
+
+    __tablename__ = "follows"
+    __table_args__ = (UniqueConstraint("user_id", "paper_id", name="uq_follow"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(100))
+    paper_id: Mapped[str] = mapped_column(String(1000), index=True)
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+
+
+class CalendarToken(Base):
+    """The secret in a calendar subscription URL; one per channel and committee filter."""
+
+    __tablename__ = "calendar_tokens"
+    __table_args__ = (UniqueConstraint("channel", "committee", name="uq_calendar_token"),)
+    token: Mapped[str] = mapped_column(String(100), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(100))
+    committee: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+
+
+class MeetingVersion(Base):
+    """The last start/end seen per meeting; `sequence` (iCalendar SEQUENCE) rises on a move."""
+
+    __tablename__ = "meeting_versions"
+    meeting_id: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    start: Mapped[datetime | None]
+    end: Mapped[datetime | None]
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    changed_at: Mapped[datetime]
+
+
 class AnswerPairingRow(Base):
     """The answer document read question by question (issue 16 item 4, migration 0009): one row
     per answered Anfrage, for the version of the answer file it was paired from."""

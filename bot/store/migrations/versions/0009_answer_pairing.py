@@ -4,14 +4,14 @@
 the answer document (`AnswerPairing.to_json_dict()`), for the file version it was read from.
 
 Revision ID: 0009
-Revises: 0006 (the head of main when written; the lead re-chains)
+Revises: 0007 (the head of main when merged; the lead re-chains)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,210 @@
+"""The calendar feed (RFC 5545), built with the `icalendar` library. Pure: sessions in, bytes out.
+
+One VEVENT per session: a UID stable per meeting (a hash of its OParl id), DTSTART/DTEND in the
+configured zone (TZID, with a VTIMEZONE), SUMMARY naming the committee, LOCATION, URL to the RIS
+page (http(s) only: feed URLs are untrusted), DESCRIPTION listing the Anfragen on the agenda,
+STATUS:CANCELLED for cancelled or removed sessions and SEQUENCE raised whenever a session moved.
+Text escaping (commas, semicolons, newlines) is the library's job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import icalendar
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.store.calendar import CalendarSession, calendar_sessions
+from bot.store.calendar_tokens import scope_of
+
+PRODID = "-//anfragebot//Sitzungskalender//DE"
+# A session without a (sensible) end is shown as two hours long.
+DEFAULT_LENGTH = timedelta(hours=2)
+SUMMARY = "{committee}"
+SUMMARY_CANCELLED = "Abgesagt: {committee}"
+DESCRIPTION_HEAD = "Anfragen auf der Tagesordnung:"
+DESCRIPTION_NONE = "Keine Anfragen auf der Tagesordnung."
+DESCRIPTION_RIS = "Im Ratsinformationssystem: {url}"
+CALENDAR_NAME = "Sitzungen"
+CALENDAR_NAME_FOR = "Sitzungen: {committee}"
+UNKNOWN_COMMITTEE = "Sitzung"
+
+
+def uid(meeting_id: str) -> str:
+    return f"{hashlib.sha256(meeting_id.encode()).hexdigest()[:32]}@anfragebot"
+
+
+def _safe_url(url: str | None) -> str | None:
+    if url and url.startswith(("http://", "https://")) and not any(c.isspace() for c in url):
+        return url
+    return None
+
+
+def _description(s: CalendarSession) -> str:
+    lines = [DESCRIPTION_HEAD if s.anfragen else DESCRIPTION_NONE]
+    for a in s.anfragen:
+        top = f"TOP {a.top}: " if a.top else "- "
+        lines.append(f"{top}{a.reference or '?'} {a.subject or ''}".rstrip())
+    url = _safe_url(s.web)
+    if url:
+        lines += ["", DESCRIPTION_RIS.format(url=url)]
+    return "\n".join(lines)
+
+
+def event(s: CalendarSession, *, tz: ZoneInfo, now: datetime) -> icalendar.Event:
+    committee = s.committee or s.name or UNKNOWN_COMMITTEE
+    start = s.start.astimezone(tz)
+    end = s.end.astimezone(tz) if s.end and s.end > s.start else start + DEFAULT_LENGTH
+    ev = icalendar.Event()
+    ev.add("uid", uid(s.meeting_id))
+    ev.add("dtstamp", now.astimezone(UTC))
+    ev.add("dtstart", start)
+    ev.add("dtend", end)
+    ev.add("sequence", max(0, s.sequence))
+    template = SUMMARY_CANCELLED if s.cancelled else SUMMARY
+    ev.add("summary", template.format(committee=committee))
+    if s.location:
+        ev.add("location", s.location)
+    url = _safe_url(s.web)
+    if url:
+        ev.add("url", url)
+    ev.add("description", _description(s))
+    ev.add("status", "CANCELLED" if s.cancelled else "CONFIRMED")
+    if s.modified:
+        ev.add("last-modified", s.modified.astimezone(UTC))
+    return ev
+
+
+def build_calendar(
+    sessions: Sequence[CalendarSession],
+    *,
+    tz: ZoneInfo,
+    now: datetime,
+    committee: str | None = None,
+) -> bytes:
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    name = CALENDAR_NAME_FOR.format(committee=committee) if committee else CALENDAR_NAME
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", tz.key)
+    cal.add_component(vtimezone(tz, now.astimezone(tz).year))
+    for s in sessions:
+        cal.add_component(event(s, tz=tz, now=now))
+    return bytes(cal.to_ical())
+
+
+# -- VTIMEZONE ----------------------------------------------------------------------------------
+# A yearly rule ("last Sunday in March"), as Outlook and Google write it: every reader
+# understands RRULE, while some (dateutil, hence vobject) misread the RDATE lists that
+# icalendar's generated zones use.
+
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def _transitions(tz: ZoneInfo, year: int) -> list[datetime]:
+    """The instants (UTC) in `year` at which the zone's offset changes."""
+    out = []
+    moment = datetime(year, 1, 1, tzinfo=UTC)
+    previous = moment.astimezone(tz).utcoffset()
+    while moment.year == year:
+        step = moment + timedelta(hours=1)
+        offset = step.astimezone(tz).utcoffset()
+        if offset != previous:
+            out.append(step)
+            previous = offset
+        moment = step
+    return out
+
+
+def _offset(delta: timedelta | None) -> timedelta:
+    return delta or timedelta(0)
+
+
+def _observance(tz: ZoneInfo, at: datetime) -> icalendar.cal.Component:
+    before = _offset((at - timedelta(hours=1)).astimezone(tz).utcoffset())
+    after_local = at.astimezone(tz)
+    after = _offset(after_local.utcoffset())
+    daylight = bool(after_local.dst())
+    part: icalendar.cal.Component = (
+        icalendar.TimezoneDaylight() if daylight else icalendar.TimezoneStandard()
+    )
+    onset = (at + before).replace(tzinfo=None)  # local time in the offset before the change
+    last_week = (onset + timedelta(days=7)).month != onset.month
+    week = -1 if last_week else (onset.day - 1) // 7 + 1
+    part.add("tzname", after_local.tzname() or "")
+    part.add("tzoffsetfrom", before)
+    part.add("tzoffsetto", after)
+    first = _first_matching(onset, week)
+    part.add("dtstart", first)
+    part.add(
+        "rrule",
+        {"freq": "yearly", "bymonth": onset.month, "byday": f"{week}{_WEEKDAYS[onset.weekday()]}"},
+    )
+    return part
+
+
+def _first_matching(onset: datetime, week: int) -> datetime:
+    """The same rule in 1970 (DTSTART of a yearly rule is its first occurrence)."""
+    day = datetime(1970, onset.month, 1, onset.hour, onset.minute)
+    matches = []
+    while day.month == onset.month:
+        if day.weekday() == onset.weekday():
+            matches.append(day)
+        day += timedelta(days=1)
+    return matches[-1] if week == -1 else matches[week - 1]
+
+
+def vtimezone(tz: ZoneInfo, year: int) -> icalendar.Timezone:
+    zone = icalendar.Timezone()
+    zone.add("tzid", tz.key)
+    changes = _transitions(tz, year)
+    if not changes:
+        # No daylight saving time: one standard observance with a fixed offset.
+        offset = _offset(datetime(year, 1, 1, tzinfo=UTC).astimezone(tz).utcoffset())
+        standard = icalendar.TimezoneStandard()
+        standard.add("tzname", datetime(year, 1, 1, tzinfo=UTC).astimezone(tz).tzname() or "")
+        standard.add("tzoffsetfrom", offset)
+        standard.add("tzoffsetto", offset)
+        standard.add("dtstart", datetime(1970, 1, 1))
+        zone.add_component(standard)
+        return zone
+    for at in changes:
+        zone.add_component(_observance(tz, at))
+    return zone
+
+
+# Sessions from this long ago stay in the feed (calendar apps drop what disappears).
+PAST = timedelta(days=90)
+
+
+def calendar_from_store(
+    session: Session,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    committee: str | None = None,
+    channel: str | None = None,
+) -> bytes:
+    sessions = calendar_sessions(
+        session, since=now - PAST, tz=tz, committee=committee, channel=channel
+    )
+    return build_calendar(sessions, tz=tz, now=now, committee=committee)
+
+
+def calendar_for_token(
+    factory: sessionmaker[Session], token: str, *, now: datetime, tz: ZoneInfo
+) -> bytes | None:
+    """The feed behind a subscription URL; None for a token nobody was given."""
+    with factory() as session:
+        scope = scope_of(session, token)
+        if scope is None:
+            return None
+        return calendar_from_store(
+            session, now=now, tz=tz, committee=scope.committee, channel=scope.channel
+        )
