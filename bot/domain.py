@@ -157,3 +157,7 @@ class AnfrageView:
     ours: bool = False
     deadline: dt.date | None = None
     answer_document_url: str | None = None
+
+    # The answer read question by question (issue 16): raw excerpt lines, escaped when shown.
+    answer_lines: tuple[str, ...] = ()
+    answered_by: str | None = None

@@ -102,6 +102,11 @@ def _snapshot(session: Session, paper_id: str, now: datetime) -> _Snapshot | Non
     file = main_file(session, paper_id)
     if file is None:
         return None
+    return snapshot_of(session, file, now)
+
+
+def snapshot_of(session: Session, file: FileRow, now: datetime) -> _Snapshot:
+    """What reading `file` needs, and how its previous attempt went (also for answer files)."""
     previous = session.get(DocumentRow, file.id)
     due = previous is not None and (
         (previous.next_attempt_at is not None and previous.next_attempt_at <= now)
@@ -154,7 +159,7 @@ def read_documents(
         if snap is None or (snap.previous_key == snap.version_key and not snap.due):
             continue
         try:
-            _read_one(factory, paper_id, snap, fetch, read, now)
+            read_one(factory, paper_id, snap, fetch, read, now)
         except Exception as e:  # noqa: BLE001 - one document never stops the others
             log.error("document of %s: %s: %s", paper_id, type(e).__name__, e)
             continue
@@ -162,14 +167,18 @@ def read_documents(
     return done
 
 
-def _read_one(
+def read_one(
     factory: sessionmaker[Session],
     paper_id: str,
     snap: _Snapshot,
     fetch: Fetch,
     read: Read,
     now: datetime,
+    *,
+    set_faction: bool = True,
 ) -> None:
+    """Fetch and read one file version and record the result (or its quarantine).
+    `set_faction=False` for answer documents: the faction they name is not the paper's."""
     data: bytes | None = None
     problem: str | None = None
     fetch_error: str | None = None
@@ -216,8 +225,9 @@ def _read_one(
         row.next_attempt_at = retry_at
         session.add(row)
         paper = session.get(PaperRow, paper_id)
-        if paper is not None and not paper.faction and result.parsed and result.parsed.factions:
-            paper.faction = ", ".join(result.parsed.factions)
+        found = result.parsed.factions if result.parsed else ()
+        if set_faction and paper is not None and not paper.faction and found:
+            paper.faction = ", ".join(found)
 
 
 def _usable(text: str | None) -> bool:

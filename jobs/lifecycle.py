@@ -11,6 +11,8 @@ memory — and queues one row per new event:
 | event    | `{paper}|cancelled|{meeting}`         | reply: meeting cancelled or removed       |
 | event    | `{paper}|result|{meeting}|{hash}`     | reply: discussed, with the result         |
 | event    | `{paper}|answer|{answer paper/file}`  | reply: answered, link, days it took       |
+| event    | `{paper}|answer-read|{pairing hash}`  | none: the answer was read (issue 16); it  |
+|          |                                       | changes the state, so the parent updates  |
 | event    | `{paper}|deleted`                     | reply: withdrawn or deleted               |
 | update   | `{paper}|{state hash}|{n}`            | chat.update of the announcement           |
 
@@ -25,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -39,7 +41,9 @@ from bot.faction import NOBODY, Perspective, decorate
 from bot.slack import blocks as announce_blocks
 from bot.slack import lifecycle_blocks as lb
 from bot.slack import texts
+from bot.slack.answer_blocks import answer_sections, excerpt_lines
 from bot.slack.escape import Mrkdwn, ours
+from bot.store.answer_pairing import pairing_keys, pairing_of
 from bot.store.db import transaction
 from bot.store.deliveries import Claimed, enqueue
 from bot.store.lifecycle import (
@@ -92,6 +96,7 @@ def paper_events(
     answer: str | None,
     now: datetime,
     tz: ZoneInfo,
+    pairing: str | None = None,
 ) -> list[Event]:
     """Pure: the events that describe the Anfrage's state now. Keys are stable, so comparing
     them with the outbox tells what is new."""
@@ -126,6 +131,12 @@ def paper_events(
                 )
     if answer:
         out.append(Event(f"{paper_id}|answer|{answer}", {"type": "answer"}))
+        if pairing:
+            # Never a reply of its own: it changes the state, so the parent shows the excerpts
+            # (also when the answer document could only be read after the reply went out).
+            out.append(
+                Event(f"{paper_id}|answer-read|{pairing}", {"type": "answer_read"}, tell=False)
+            )
     return out
 
 
@@ -141,15 +152,23 @@ class FollowUpReport:
 
 
 def follow_up(
-    factory: sessionmaker[Session], *, now: datetime, tz: ZoneInfo, answers: bool = True
+    factory: sessionmaker[Session],
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    answers: bool = True,
+    read_answers: Callable[[], object] | None = None,
 ) -> FollowUpReport:
-    """After a sync: link new answers, then queue replies and parent updates for what changed.
+    """After a sync: link new answers, read their documents (`read_answers`, see
+    jobs/answer_documents.py), then queue replies and parent updates for what changed.
 
     `answers=False`: no paper or file changed since the last matching finished (jobs/poll.py),
     so it would find nothing new; it reads every paper, so it is skipped then."""
     report = FollowUpReport()
     if answers:
         report.answers = link_answers(factory, now=now, tz=tz)
+    if read_answers is not None:
+        read_answers()
     report.events, report.updates = detect_events(factory, now=now, tz=tz)
     report.events += enqueue_interims(factory, now=now)
     if report.events or report.updates:
@@ -178,6 +197,7 @@ def detect_events(
                 select(AnswerLink.anfrage_id, AnswerLink.answer_paper_id, AnswerLink.answer_file_id)
             ).all()
         }
+        paired = pairing_keys(session, pids)
         existing: dict[tuple[str, str], list[OutboxRow]] = defaultdict(list)
         for r in rows_for_papers(session, (EVENT, UPDATE), pids):
             existing[(str(r.paper_id), r.channel)].append(r)
@@ -193,6 +213,7 @@ def detect_events(
                 answer=links.get(t.paper_id),
                 now=now,
                 tz=tz,
+                pairing=paired.get(t.paper_id),
             )
             e, u = _queue(
                 session, t.paper_id, t.channel, current, existing[(t.paper_id, t.channel)], now
@@ -267,7 +288,7 @@ def _queue(
         if ev.tell:
             added += tell(ev.key, payload)
         else:
-            remember(ev.key, payload, "already past")
+            remember(ev.key, payload, _silent_reason(payload))
     update_rows = [r for r in mine if r.kind == UPDATE]
     last = update_rows[-1].payload.get("hash") if update_rows else told[marker].payload.get("hash")
     if last == state:
@@ -288,6 +309,10 @@ def _queue(
         payload={"hash": state},
     )
     return added, int(queued)
+
+
+def _silent_reason(payload: dict[str, Any]) -> str:
+    return "shown in the parent" if payload["type"] == "answer_read" else "already past"
 
 
 # -- rendering at send time ---------------------------------------------------------------------
@@ -348,7 +373,25 @@ def render_event(
     if line is None:
         return None  # the store no longer says so (superseded before it was sent)
     text, blocks = lb.thread_reply(paper.ref_norm or paper.reference, line)
+    if kind == "answer":
+        blocks += _answer_excerpt_blocks(session, paper.id, len(blocks))
     return Rendered(text=text, blocks=blocks, thread_ts=parent_ts)
+
+
+def _answer_excerpt_blocks(
+    session: Session, paper_id: str, used: int
+) -> list[announce_blocks.Block]:
+    """The answer's excerpts per question (issue 16), when its document was read and paired."""
+    link = session.get(AnswerLink, paper_id)
+    pairing = pairing_of(session, paper_id)
+    if pairing is None:
+        return []
+    return answer_sections(
+        excerpt_lines(pairing),
+        link.url if link else None,
+        answered_by=pairing.answered_by,
+        room=announce_blocks.MAX_BLOCKS - used,
+    )
 
 
 def _meeting_line(

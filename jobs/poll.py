@@ -16,6 +16,7 @@ from bot.store.locks import exclusive
 from bot.store.marks import DONE, PENDING, post_sync_owed, set_post_sync
 from bot.store.search import refresh_search_index
 from jobs.announce import route_pending
+from jobs.answer_documents import read_answer_documents
 from jobs.deliver import DeliveryReport, deliver_pending
 from jobs.documents import Fetch, read_documents, sandboxed_reader
 from jobs.follow import after_sync
@@ -65,6 +66,7 @@ def _sync_all(rt: Runtime, now: datetime, *, route: bool) -> PollReport:
     owed = post_sync_owed(rt.factory)
     if not owed:
         set_post_sync(rt.factory, PENDING, now)
+    fetchers: dict[str, Fetch] = {}
     for source in rt.config.sources:
         client = rt.client_for(source)
         progress = SyncProgress(source.name)
@@ -93,10 +95,11 @@ def _sync_all(rt: Runtime, now: datetime, *, route: bool) -> PollReport:
             log.error("source %s failed: %s", source.name, result.error)
         log_held_back(rt, source.name, now)
 
+        fetchers[source.name] = document_fetcher(rt, source, client)
         report.documents += read_documents(
             rt.factory,
             source.name,
-            document_fetcher(rt, source, client),
+            fetchers[source.name],
             now=now,
             read=sandboxed_reader(rt.document_limits),
             seconds=rt.document_limits.poll_seconds,
@@ -109,7 +112,19 @@ def _sync_all(rt: Runtime, now: datetime, *, route: bool) -> PollReport:
         return report  # the answer matching stays owed ("pending") for the next real poll
     report.routed = route_pending(rt.factory, default_channel=rt.config.slack.channel, now=now)
     # Answers, agenda changes, cancellations → thread replies and parent updates (issue 5).
-    follow_up(rt.factory, now=now, tz=rt.config.reminders.timezone, answers=full)
+    follow_up(
+        rt.factory,
+        now=now,
+        tz=rt.config.reminders.timezone,
+        answers=full,
+        read_answers=lambda: read_answer_documents(
+            rt.factory,
+            fetchers,
+            now=now,
+            read=sandboxed_reader(rt.document_limits),
+            seconds=rt.document_limits.poll_seconds,
+        ),
+    )
     # Calendar SEQUENCE of moved meetings, direct messages to followers (issue 14).
     after_sync(rt.factory, now=now, tz=rt.config.reminders.timezone, deadlines=rt.config.deadlines)
     set_post_sync(rt.factory, DONE, now)

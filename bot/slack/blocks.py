@@ -229,6 +229,15 @@ def summary_blocks(
     ]
 
 
+def answer_blocks_of(view: AnfrageView, *, room: int) -> list[Block]:
+    """The answer question by question (issue 16), when it was read; see answer_blocks.py."""
+    from bot.slack.answer_blocks import answer_sections  # it builds on this module
+
+    return answer_sections(
+        view.answer_lines, view.answer_url, answered_by=view.answered_by, room=room
+    )
+
+
 def announcement(view: AnfrageView, *, now: datetime, tz: ZoneInfo) -> tuple[str, list[Block]]:
     ref = plain_text(view.reference)
     faction = ", ".join(view.factions)
@@ -255,6 +264,7 @@ def announcement(view: AnfrageView, *, now: datetime, tz: ZoneInfo) -> tuple[str
         lines = [bold(ours(texts.LABEL_CONSULTATION))]
         lines += [fmt_session(s, tz) for s in view.sessions[:10]]
         blocks.extend(section(chunk) for chunk in pack(lines)[:3])
+    blocks.extend(answer_blocks_of(view, room=MAX_BLOCKS - 1 - len(blocks)))
     links = [
         link(url, ours(label))
         for url, label in ((view.web, texts.LINK_RIS), (view.document_url, texts.LINK_DOCUMENT))

@@ -24,6 +24,7 @@ from bot.slack.blocks import (
     MAX_BLOCKS,
     MAX_TEXT,
     Block,
+    answer_blocks_of,
     button,
     context,
     fmt_date,
@@ -514,6 +515,7 @@ def detail(
         lines = [bold(ours(texts.LABEL_CONSULTATION))]
         lines += [fmt_session(s, tz) for s in view.sessions[:10]]
         blocks.extend(section(c) for c in pack(lines)[:3])
+    blocks.extend(answer_blocks_of(view, room=MAX_BLOCKS - 4 - len(blocks)))
     links = [(view.web, texts.LINK_RIS), (view.document_url, texts.LINK_DOCUMENT)]
     if view.answer_url or view.answer_document_url:
         links.append((view.answer_url or view.answer_document_url, "Antwort"))

@@ -332,3 +332,15 @@ class PollMark(Base):
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(String(100))
     updated_at: Mapped[datetime]
+
+class AnswerPairingRow(Base):
+    """The answer document read question by question (issue 16 item 4, migration 0010): one row
+    per answered Anfrage, for the version of the answer file it was paired from."""
+
+    __tablename__ = "answer_pairings"
+    anfrage_id: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    file_id: Mapped[str] = mapped_column(String(1000))
+    version_key: Mapped[str] = mapped_column(Text)
+    # AnswerPairing.to_json_dict(): {"answers": [...], "unanswered": [...], "answered_by": ...}
+    pairing: Mapped[dict[str, Any]] = mapped_column(JSON)
+    paired_at: Mapped[datetime]

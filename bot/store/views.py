@@ -8,8 +8,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.document.answers import answer_excerpts
 from bot.domain import AnfrageView, SessionInfo
 from bot.faction import clean_subject
+from bot.store.answer_pairing import pairing_of
 from bot.store.schema import (
     AgendaItemRow,
     AnswerLink,
@@ -137,6 +139,7 @@ def load_anfrage(session: Session, paper_id: str) -> AnfrageView | None:
         if isinstance(q, dict)
     )
     answer = session.get(AnswerLink, paper_id)
+    pairing = pairing_of(session, paper_id) if answer else None
     note = None
     if doc and doc.status == "no_text_layer":
         note = "Das Dokument hat keine Textebene (gescannt); die Fragen stehen im PDF."
@@ -167,6 +170,8 @@ def load_anfrage(session: Session, paper_id: str) -> AnfrageView | None:
         department=department,
         signatories=signatories,
         answer_document_url=answer_document_url(session, answer),
+        answer_lines=tuple(answer_excerpts(pairing)) if pairing else (),
+        answered_by=pairing.answered_by if pairing else None,
     )
 
 

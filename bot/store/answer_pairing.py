@@ -1,0 +1,173 @@
+"""Store side of the answer pairing (issue 16 item 4): which answer file to read for each linked
+answer, the Anfrage's stored parse as context, and the pairing itself."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.document.model import Answer, AnswerPairing
+from bot.store.lifecycle import chunks
+from bot.store.schema import AnswerLink, AnswerPairingRow, DocumentRow, FileRow, PaperRow
+from bot.store.upsert import upsert
+
+
+def _main_file(session: Session, paper_id: str) -> FileRow | None:
+    # Imported here: bot.store.views reads the pairing for the Anfrage's view.
+    from bot.store.views import main_file
+
+    return main_file(session, paper_id)
+
+
+@dataclass(frozen=True)
+class AnswerFile:
+    """The file holding the administration's answer to one Anfrage."""
+
+    anfrage_id: str
+    source: str
+    file_id: str
+    # The paper the file belongs to: the answer paper, or the Anfrage itself (rule "file").
+    owner_id: str
+
+
+def answer_files(session: Session) -> list[AnswerFile]:
+    """The linked answers whose file still needs reading or pairing: the answer paper's main
+    file, or the answer file on the Anfrage's own paper. Answers paired at their file's current
+    version, answers without a file and answers of deleted Anfragen are left out.
+
+    Runs after every poll over every answer ever linked: a few bulk queries, no query per link."""
+    links = session.execute(
+        select(
+            AnswerLink.anfrage_id, AnswerLink.answer_paper_id, AnswerLink.answer_file_id
+        ).order_by(AnswerLink.linked_at, AnswerLink.anfrage_id)
+    ).all()
+    done = {
+        a: (f, v)
+        for a, f, v in session.execute(
+            select(
+                AnswerPairingRow.anfrage_id, AnswerPairingRow.file_id, AnswerPairingRow.version_key
+            )
+        ).all()
+    }
+    anfragen: dict[str, str] = {}
+    for part in chunks([a for a, _, _ in links]):
+        rows = session.execute(
+            select(PaperRow.id, PaperRow.source).where(
+                PaperRow.id.in_(part), PaperRow.deleted.is_(False)
+            )
+        ).all()
+        anfragen.update({i: src for i, src in rows})
+    mains = _main_files(session, [p for _, p, _ in links if p])
+    own: dict[str, tuple[str, str]] = {}
+    for part in chunks([f for _, p, f in links if not p and f]):
+        rows = session.execute(
+            select(FileRow.id, FileRow.version_key).where(FileRow.id.in_(part))
+        ).all()
+        own.update({i: (i, v) for i, v in rows})
+    out: list[AnswerFile] = []
+    for anfrage_id, paper_id, file_id in links:
+        source = anfragen.get(anfrage_id)
+        found = mains.get(paper_id) if paper_id else own.get(file_id or "")
+        if source is None or found is None or done.get(anfrage_id) == found:
+            continue
+        out.append(AnswerFile(anfrage_id, source, found[0], paper_id or anfrage_id))
+    return out
+
+
+def _main_files(session: Session, paper_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """(file id, version key) of each paper's main file, chosen as `views.main_file` does."""
+    out: dict[str, tuple[str, str]] = {}
+    for part in chunks(sorted(set(paper_ids))):
+        rows = session.execute(
+            select(FileRow.paper_id, FileRow.id, FileRow.version_key)
+            .where(FileRow.paper_id.in_(part))
+            .order_by(FileRow.paper_id, FileRow.role.desc(), FileRow.position)
+        ).all()
+        for paper_id, file_id, version in rows:
+            out.setdefault(paper_id, (file_id, version))
+    return out
+
+
+def anfrage_parse(session: Session, anfrage_id: str) -> dict[str, Any] | None:
+    """The Anfrage's own stored parse result (its questions are the pairing's context)."""
+    file = _main_file(session, anfrage_id)
+    doc = session.get(DocumentRow, file.id) if file else None
+    return doc.parsed if doc is not None and doc.status == "ok" else None
+
+
+def answer_text(session: Session, file: FileRow) -> str | None:
+    """The read text of the answer file's current version; None until it was read."""
+    doc = session.get(DocumentRow, file.id)
+    if doc is None or doc.status != "ok" or doc.version_key != file.version_key:
+        return None
+    return doc.text
+
+
+def is_paired(session: Session, anfrage_id: str, file: FileRow) -> bool:
+    row = session.get(AnswerPairingRow, anfrage_id)
+    return row is not None and (row.file_id, row.version_key) == (file.id, file.version_key)
+
+
+def save_pairing(
+    session: Session, anfrage_id: str, file: FileRow, pairing: dict[str, Any], now: datetime
+) -> None:
+    upsert(
+        session,
+        AnswerPairingRow.__table__,  # type: ignore[arg-type]
+        [
+            {
+                "anfrage_id": anfrage_id,
+                "file_id": file.id,
+                "version_key": file.version_key,
+                "pairing": pairing,
+                "paired_at": now,
+            }
+        ],
+    )
+
+
+def pairing_of(session: Session, anfrage_id: str) -> AnswerPairing | None:
+    """The stored pairing, or None when there is none or it pairs no question."""
+    row = session.get(AnswerPairingRow, anfrage_id)
+    if row is None or not (row.pairing or {}).get("answers"):
+        return None
+    return _from_json(row.pairing)
+
+
+def _from_json(data: dict[str, Any]) -> AnswerPairing:
+    answers = tuple(
+        Answer(
+            number=str(a.get("number") or ""),
+            question=str(a.get("question") or ""),
+            answer=str(a.get("answer") or ""),
+        )
+        for a in data.get("answers") or ()
+        if isinstance(a, dict)
+    )
+    by = data.get("answered_by")
+    return AnswerPairing(
+        answers=answers,
+        unanswered=tuple(str(n) for n in data.get("unanswered") or ()),
+        answered_by=str(by) if by else None,
+    )
+
+
+def pairing_keys(session: Session, anfrage_ids: Sequence[str]) -> dict[str, str]:
+    """A short key per Anfrage whose pairing shows something: it changes with the pairing, so
+    the parent message is updated when a pairing arrives or changes."""
+    out: dict[str, str] = {}
+    for part in chunks(list(anfrage_ids)):
+        for row in session.scalars(
+            select(AnswerPairingRow).where(AnswerPairingRow.anfrage_id.in_(part))
+        ):
+            if (row.pairing or {}).get("answers"):
+                blob = json.dumps(row.pairing, sort_keys=True, ensure_ascii=False)
+                out[row.anfrage_id] = hashlib.sha256(blob.encode()).hexdigest()[:12]
+    return out

@@ -1,0 +1,106 @@
+"""Read each linked answer document and pair it question by question with its Anfrage
+(issue 16 item 4).
+
+The answer file (the answer paper's main file, or the answer file on the Anfrage's own paper) is
+fetched and read by the same machinery as the Anfrage's document (jobs/documents.py: the
+council-origin download policy, the sandboxed reader, quarantine with backoff 1 h, 6 h, 24 h).
+Its text is then paired with the Anfrage's stored parse (`pair_answers`, pure) and stored.
+
+When the answer is linked, this runs in the same poll before the thread reply is queued, so the
+reply normally carries the excerpts. Rule when the answer document cannot be read (refused,
+quarantined, no text layer): the reply goes out at once without excerpts — it is never held
+back — and is never edited; a pairing that arrives later (a retry succeeded, a new version of
+the file) shows in the parent message, which is updated in place (jobs/lifecycle.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.document.answers import pair_answers
+from bot.document.model import ParsedAnfrage
+from bot.store.answer_pairing import (
+    AnswerFile,
+    anfrage_parse,
+    answer_files,
+    answer_text,
+    is_paired,
+    save_pairing,
+)
+from bot.store.db import transaction
+from bot.store.schema import FileRow
+from jobs.documents import Fetch, Read, read_one, snapshot_of
+
+log = logging.getLogger(__name__)
+
+# Answers are few (one per Anfrage, once); this only bounds a first run over an old council.
+ANSWER_BUDGET = 20
+
+
+def read_answer_documents(
+    factory: sessionmaker[Session],
+    fetchers: Mapping[str, Fetch],
+    *,
+    now: datetime,
+    read: Read,
+    budget: int = ANSWER_BUDGET,
+    seconds: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> int:
+    """Read the answer documents not read yet (or due for a retry) and pair every answer whose
+    document was read; `fetchers` by source name. Returns how many answers were paired."""
+    with factory() as session:
+        files = answer_files(session)
+    stop_at = clock() + seconds if seconds is not None else None
+    reads = paired = 0
+    for af in files:
+        fetch = fetchers.get(af.source)
+        if fetch is None:
+            continue
+        try:
+            if reads < budget and (stop_at is None or clock() <= stop_at):
+                reads += _read_if_needed(factory, af, fetch, read, now)
+            paired += _pair_if_needed(factory, af, now)
+        except Exception as e:  # noqa: BLE001 - one answer never stops the others
+            log.error("answer document of %s: %s: %s", af.anfrage_id, type(e).__name__, e)
+    return paired
+
+
+def _read_if_needed(
+    factory: sessionmaker[Session], af: AnswerFile, fetch: Fetch, read: Read, now: datetime
+) -> int:
+    with factory() as session:
+        file = session.get(FileRow, af.file_id)
+        if file is None:
+            return 0
+        snap = snapshot_of(session, file, now)
+    if snap.previous_key == snap.version_key and not snap.due:
+        return 0  # read (or given up on) already
+    read_one(factory, af.owner_id, snap, fetch, read, now, set_faction=False)
+    return 1
+
+
+def _pair_if_needed(factory: sessionmaker[Session], af: AnswerFile, now: datetime) -> int:
+    with transaction(factory) as session:
+        file = session.get(FileRow, af.file_id)
+        if file is None or is_paired(session, af.anfrage_id, file):
+            return 0
+        text = answer_text(session, file)
+        if not text:
+            return 0
+        parsed = anfrage_parse(session, af.anfrage_id)
+        anfrage = ParsedAnfrage.from_json_dict(parsed) if parsed else None
+        pairing = pair_answers(text, anfrage)
+        save_pairing(session, af.anfrage_id, file, pairing.to_json_dict(), now)
+    log.info(
+        "answer to %s read: %d questions, %d unanswered",
+        af.anfrage_id,
+        len(pairing.answers),
+        len(pairing.unanswered),
+    )
+    return 1
