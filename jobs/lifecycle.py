@@ -362,6 +362,7 @@ def render_event(
             )
             # The answer is news for everyone in the channel, not only for the thread.
             text, blocks = lb.thread_reply(paper.ref_norm or paper.reference, line)
+            blocks += _answer_excerpt_blocks(session, paper.id, len(blocks))
             return Rendered(text=text, blocks=blocks, thread_ts=parent_ts, broadcast=True)
     else:
         mid = item.payload.get("meeting_id")
@@ -373,8 +374,6 @@ def render_event(
     if line is None:
         return None  # the store no longer says so (superseded before it was sent)
     text, blocks = lb.thread_reply(paper.ref_norm or paper.reference, line)
-    if kind == "answer":
-        blocks += _answer_excerpt_blocks(session, paper.id, len(blocks))
     return Rendered(text=text, blocks=blocks, thread_ts=parent_ts)
 
 

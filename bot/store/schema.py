@@ -333,6 +333,7 @@ class PollMark(Base):
     value: Mapped[str] = mapped_column(String(100))
     updated_at: Mapped[datetime]
 
+
 class AnswerPairingRow(Base):
     """The answer document read question by question (issue 16 item 4, migration 0010): one row
     per answered Anfrage, for the version of the answer file it was paired from."""
