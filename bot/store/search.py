@@ -234,6 +234,9 @@ def reindex_papers(
                 touched.append(paper_id)
         if new_rows:
             _assign_ids(session, new_rows, next_ids)
+            # FTS5 flushes its pending terms whenever a rowid is not above the last one
+            # written: in rowid order a batch is one flush, not one per row.
+            new_rows.sort(key=lambda row: int(row["id"]))
             session.execute(insert(search_documents), new_rows)
             written += len(new_rows)
         if touched:
