@@ -45,7 +45,15 @@ from bot.store.feed_store import (
     save_organizations,
     save_papers,
 )
-from bot.store.meeting_links import Candidate, find_in_store, resolve_candidates, save_alias
+from bot.store.meeting_links import (
+    Candidate,
+    find_in_store,
+    links_done,
+    links_owed,
+    owe_links,
+    resolve_pass,
+    save_alias,
+)
 from jobs.sync_list import ListTarget, Progress, SaveFn, guarded, quarantine_object, sync_list
 
 log = logging.getLogger(__name__)
@@ -165,6 +173,8 @@ def _sync_lists(
     def papers(session: Session, items: list[dict[str, Any]]) -> int:
         parsed = _parse_all(session, source, "paper", items, parse_paper, now)
         stats = save_papers(session, source, parsed, policy)
+        if stats.new or stats.changed:
+            owe_links(session, source, now)
         _add(report.papers, stats)
         return stats.fresh
 
@@ -301,7 +311,9 @@ def _resolve_meeting_links(
     bot/store/meeting_links.py), fetching the meeting or agenda item only when the store
     alone cannot tell."""
     with factory() as session:
-        candidates = resolve_candidates(session, source, now)
+        if not links_owed(session, source, now):
+            return
+        candidates, more = resolve_pass(session, source, now)
     for cand in candidates:
         found = cand.found
         if found is None:
@@ -317,6 +329,8 @@ def _resolve_meeting_links(
             save_alias(session, source, cand.meeting_id, found, now)
         if found:
             log.info("meeting %s found as %s", cand.meeting_id[:200], found[:200])
+    with transaction(factory) as session:
+        links_done(session, source, more=more, now=now)
 
 
 # Pages of an organization's meeting list read per unresolved meeting id (newest are often at
