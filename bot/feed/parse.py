@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain import AgendaItem, Body, Consultation, FileRef, Meeting, Organization, Paper
 from bot.errors import FeedError
-from bot.feed.quirks import TOO_DEEP, as_list, is_placeholder
+from bot.feed.quirks import STRIPPED_PLACEHOLDERS, TOO_DEEP, as_list, is_placeholder
 
 T = TypeVar("T")
 
@@ -87,22 +87,32 @@ def parse_date(value: Any) -> date | None:
 def ref_id(value: Any) -> str | None:
     """A reference is a URL string or an embedded object with an `id`."""
     if isinstance(value, str):
-        value = _clean(value).strip()
+        if "\x00" in value:
+            value = _clean(value)
+        value = value.strip()
         # A reference too long to store is dropped (the object itself is kept).
-        return None if is_placeholder(value) or len(value) > MAX_ID else value
+        return None if value in STRIPPED_PLACEHOLDERS or len(value) > MAX_ID else value
     if isinstance(value, dict):
-        return ref_id(value.get("id")) if isinstance(value.get("id"), str) else None
+        inner = value.get("id")
+        return ref_id(inner) if isinstance(inner, str) else None
     return None
 
 
 def ref_ids(value: Any) -> tuple[str, ...]:
-    return tuple(i for i in (ref_id(v) for v in as_list(value)) if i)
+    """References of a list field (or of a single value where the spec says list: ALLRIS);
+    missing values and placeholders are left out."""
+    if isinstance(value, list):
+        return tuple([i for i in map(ref_id, value) if i])
+    one = ref_id(value)
+    return (one,) if one else ()
 
 
 def _str(value: Any) -> str | None:
     if isinstance(value, str):
-        value = " ".join(_clean(value).split())
-        return None if is_placeholder(value) else value
+        if "\x00" in value:
+            value = _clean(value)
+        value = " ".join(value.split())
+        return None if value in STRIPPED_PLACEHOLDERS else value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     return None

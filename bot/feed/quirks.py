@@ -14,6 +14,9 @@ from bot.errors import FeedError
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # ALLRIS fills empty fields with "N/A" or a single blank instead of leaving them out.
 _EMPTY_MARKERS = {"N/A", "n/a", " ", ""}
+# The same for a value already stripped: `value in STRIPPED_PLACEHOLDERS` is
+# `is_placeholder(value)` without a call (the parsers' hottest path).
+STRIPPED_PLACEHOLDERS = frozenset(m.strip() for m in _EMPTY_MARKERS)
 
 
 # Deeper than any real OParl answer (page → data → paper → consultation → … is under 10).
