@@ -31,7 +31,6 @@ from sqlalchemy import (
     and_,
     delete,
     func,
-    insert,
     or_,
     select,
     text,
@@ -41,6 +40,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.db import transaction
 from bot.store.schema import DocumentRow, FileRow, PaperRow, UTCDateTime
+from bot.store.upsert import insert_rows
 
 # The table lives outside `Base.metadata`: its full-text parts are dialect specific SQL that
 # only the migration knows how to create.
@@ -237,7 +237,7 @@ def reindex_papers(
             # FTS5 flushes its pending terms whenever a rowid is not above the last one
             # written: in rowid order a batch is one flush, not one per row.
             new_rows.sort(key=lambda row: int(row["id"]))
-            session.execute(insert(search_documents), new_rows)
+            insert_rows(session, search_documents, new_rows)
             written += len(new_rows)
         if touched:
             session.execute(

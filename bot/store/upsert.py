@@ -38,7 +38,7 @@ class _Prepared:
     positional: bool
 
 
-_PREPARED: dict[tuple[str, Table, tuple[str, ...], tuple[str, ...]], _Prepared] = {}
+_PREPARED: dict[tuple[str, Table, tuple[str, ...], tuple[str, ...], bool], _Prepared] = {}
 
 
 def upsert(
@@ -50,10 +50,26 @@ def upsert(
 ) -> None:
     """Insert rows, updating every column on conflict except the key and `keep` columns.
     Every row must have the same keys."""
+    _execute(session, table, rows, tuple(keep), conflict=True)
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """A plain bulk INSERT through the same driver path (every row with the same keys)."""
+    _execute(session, table, rows, (), conflict=False)
+
+
+def _execute(
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    keep: tuple[str, ...],
+    *,
+    conflict: bool,
+) -> None:
     if not rows:
         return
     dialect = session.get_bind().dialect
-    prepared = _prepare(dialect, table, tuple(rows[0]), tuple(keep))
+    prepared = _prepare(dialect, table, tuple(rows[0]), keep, conflict)
     if prepared.sql is None:
         session.execute(prepared.statement, list(rows))
         return
@@ -86,13 +102,17 @@ def _parameters(prepared: _Prepared, rows: Sequence[dict[str, Any]]) -> list[Any
 
 
 def _prepare(
-    dialect: Dialect, table: Table, columns: tuple[str, ...], keep: tuple[str, ...]
+    dialect: Dialect,
+    table: Table,
+    columns: tuple[str, ...],
+    keep: tuple[str, ...],
+    conflict: bool,
 ) -> _Prepared:
-    key = (dialect.name, table, columns, keep)
+    key = (dialect.name, table, columns, keep, conflict)
     found = _PREPARED.get(key)
     if found is not None:
         return found
-    stmt = _statement(dialect.name, table, columns, keep)
+    stmt = _statement(dialect.name, table, columns, keep) if conflict else table.insert()
     compiled = stmt.compile(dialect=dialect, column_keys=list(columns))  # type: ignore[attr-defined]
     positional = bool(compiled.positional)
     keys = tuple(compiled.positiontup or ()) if positional else tuple(compiled.binds)
