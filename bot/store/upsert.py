@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Dialect, Executable, Table
+from sqlalchemy import Boolean, Dialect, Executable, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -93,12 +93,22 @@ def _parameters(prepared: _Prepared, rows: Sequence[dict[str, Any]]) -> list[Any
     get = itemgetter(*keys)
     single = len(keys) == 1
     out: list[Any] = []
+    # The last value converted per column: a batch repeats its `now` in every row.
+    last: list[tuple[Any, Any]] = [(_NOTHING, None)] * len(keys)
     for row in rows:
         values = [get(row)] if single else list(get(row))
         for i, process in convert:
-            values[i] = process(values[i])
+            value = values[i]
+            seen, done = last[i]
+            if value is not seen:
+                done = process(value)
+                last[i] = (value, done)
+            values[i] = done
         out.append(values if prepared.positional else dict(zip(keys, values, strict=True)))
     return out
+
+
+_NOTHING = object()
 
 
 def _prepare(
@@ -116,7 +126,12 @@ def _prepare(
     compiled = stmt.compile(dialect=dialect, column_keys=list(columns))  # type: ignore[attr-defined]
     positional = bool(compiled.positional)
     keys = tuple(compiled.positiontup or ()) if positional else tuple(compiled.binds)
-    processors = compiled._bind_processors  # noqa: SLF001 - the types' own conversions
+    processors = dict(compiled._bind_processors)  # noqa: SLF001 - the types' own conversions
+    if dialect.name == "sqlite":
+        # sqlite3 stores a Python bool as the integer SQLAlchemy's processor would make of it.
+        for column in columns:
+            if isinstance(table.c[column].type, Boolean):
+                processors.pop(column, None)
     plain = set(keys) == set(columns) and len(keys) == len(columns)
     prepared = _Prepared(
         statement=stmt,
