@@ -1,11 +1,12 @@
 """Bulk `INSERT ... ON CONFLICT DO UPDATE` for SQLite and PostgreSQL.
 
-One statement per table and column set, compiled once, executed through the driver's own
-`executemany` with plain tuples (SQLite) or dicts (psycopg 3, which pipelines them): SQLAlchemy's
-per-row parameter processing cost more than the database work itself on a first sync (see
-docs/benchmarks.md, section 7). The column types' bind processors (dates, JSON, booleans) are
-applied here exactly as SQLAlchemy applies them. A row set whose statement needs more than the
-given columns (Python-side column defaults) goes through SQLAlchemy as before.
+One statement per table and column set, compiled once, executed as driver SQL
+(`exec_driver_sql`: the driver's `executemany`) with plain tuples (SQLite) or dicts (psycopg 3,
+which pipelines them): SQLAlchemy's per-row parameter processing cost more than the database
+work itself on a first sync (see docs/benchmarks.md, section 7). The column types' bind
+processors (dates, JSON) are applied here exactly as SQLAlchemy applies them. A row set whose
+statement needs more than the given columns (Python-side column defaults) goes through
+SQLAlchemy as before.
 """
 
 from __future__ import annotations
@@ -75,15 +76,10 @@ def _execute(
         return
     params = _parameters(prepared, rows)
     # Pending ORM changes first, as `session.execute` would (rows may refer to them); then the
-    # session's own connection, hence its transaction.
+    # SQL as the driver takes it, on the session's connection (its transaction, and
+    # SQLAlchemy's error wrapping and handling of a lost connection).
     session.flush()
-    driver = session.connection().connection.dbapi_connection
-    assert driver is not None
-    cursor = driver.cursor()
-    try:
-        cursor.executemany(prepared.sql, params)
-    finally:
-        cursor.close()
+    session.connection().exec_driver_sql(prepared.sql, params)
 
 
 def _parameters(prepared: _Prepared, rows: Sequence[dict[str, Any]]) -> list[Any]:
@@ -104,7 +100,7 @@ def _parameters(prepared: _Prepared, rows: Sequence[dict[str, Any]]) -> list[Any
                 done = process(value)
                 last[i] = (value, done)
             values[i] = done
-        out.append(values if prepared.positional else dict(zip(keys, values, strict=True)))
+        out.append(tuple(values) if prepared.positional else dict(zip(keys, values, strict=True)))
     return out
 
 
