@@ -6,7 +6,12 @@ and session are known when it is announced.
 Under feed faults (issue 10): every page saved stays saved, and its list's resume point is
 written in the same transaction, so the next poll reads on from there; an object that cannot be
 parsed or stored is quarantined with its reason (bot/store/quarantine.py) and retried later,
-while everything else goes on."""
+while everything else goes on.
+
+Where the parts live: reading one list page by page (full, filtered, tail walk) in
+jobs/sync_list.py; raw JSON → typed objects and the vendor quirks in bot/feed; what a sync
+remembers between polls (watermarks, resume points, first sync done) in bot/store/sync_state.py;
+the writes in bot/store/feed_store.py. This module only orchestrates."""
 
 from __future__ import annotations
 
