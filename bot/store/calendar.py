@@ -117,6 +117,7 @@ class AgendaAnfrage:
     subject: str | None
     top: str | None
     faction: str | None = None  # as stored ("A, B"): lets the feed mark ours
+    paper_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ def _announced_in(session: Session, channel: str, paper_ids: list[str]) -> set[s
 # -- the feed's read model: column tuples, not ORM objects ---------------------------------------
 # A calendar app fetches the whole feed every few hours; 2,000 sessions with 8,000 agenda entries
 # loaded as ORM objects (and every paper column) cost seconds. These queries read only the columns
-# the feed shows, in chunks of indexed IN look-ups.
+# the feed shows, executed on the connection (the ORM's result processing alone cost a third).
 
 
 @dataclass(frozen=True)
@@ -196,25 +197,29 @@ class _Meeting:
 
 
 def _meetings_from(session: Session, since: datetime, tz: ZoneInfo) -> list[_Meeting]:
-    rows = session.execute(
-        select(
-            MeetingRow.id,
-            MeetingRow.name,
-            MeetingRow.start,
-            MeetingRow.end,
-            MeetingRow.location,
-            MeetingRow.web,
-            MeetingRow.cancelled,
-            MeetingRow.deleted,
-            MeetingRow.modified,
-            MeetingRow.organization_ids,
-            MeetingVersion.sequence,
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                MeetingRow.id,
+                MeetingRow.name,
+                MeetingRow.start,
+                MeetingRow.end,
+                MeetingRow.location,
+                MeetingRow.web,
+                MeetingRow.cancelled,
+                MeetingRow.deleted,
+                MeetingRow.modified,
+                MeetingRow.organization_ids,
+                MeetingVersion.sequence,
+            )
+            .outerjoin(MeetingVersion, MeetingVersion.meeting_id == MeetingRow.id)
+            .where(MeetingRow.start >= since)
+            .order_by(MeetingRow.start, MeetingRow.id)
+            .limit(MAX_EVENTS)
         )
-        .outerjoin(MeetingVersion, MeetingVersion.meeting_id == MeetingRow.id)
-        .where(MeetingRow.start >= since)
-        .order_by(MeetingRow.start, MeetingRow.id)
-        .limit(MAX_EVENTS)
-    ).all()
+        .all()
+    )
     return [
         _Meeting(
             id=str(r[0]),
@@ -233,90 +238,110 @@ def _meetings_from(session: Session, since: datetime, tz: ZoneInfo) -> list[_Mee
     ]
 
 
-def agenda_tops(
-    session: Session, meeting_ids: Sequence[str]
-) -> dict[str, list[tuple[str, str | None]]]:
-    """Per meeting: (paper id, TOP) of every paper on its agenda, resolved as
-    `bot.store.lifecycle.on_meetings` does (a consultation names the meeting, or an agenda item
-    of the meeting names the consultation, or the consultation names the agenda item), first
-    consultation per paper and meeting."""
-    wanted = set(meeting_ids)
-    items: dict[str, tuple[str, str | None, str | None]] = {}  # id → (meeting, number, cons.)
-    consultations: dict[str, tuple[str, str | None, str | None, int]] = {}
-    item_cols = (
-        AgendaItemRow.id,
-        AgendaItemRow.meeting_id,
-        AgendaItemRow.number,
-        AgendaItemRow.consultation_id,
-    )
-    cons_cols = (
+_Consultation = tuple[str, str | None, str | None, int, AgendaAnfrage | None]
+
+
+def _agenda(
+    session: Session, since: datetime, until: datetime, wanted: set[str]
+) -> dict[str, list[AgendaAnfrage]]:
+    """Per wanted meeting (all starting between `since` and `until`): the Anfragen (not
+    deleted) on its agenda with their TOP, in TOP order.
+
+    Resolved as `bot.store.lifecycle.on_meetings` does (a consultation names the meeting, or an
+    agenda item of the meeting names the consultation, or the consultation names the agenda
+    item; the first consultation per paper and meeting), but as three joins over the meetings'
+    time window with the papers' columns alongside, not chunks of IN look-ups: the agenda-item
+    link has no index, and an IN list per chunk scanned the consultations once per chunk.
+    """
+    window = (MeetingRow.start >= since, MeetingRow.start <= until)
+    items: dict[str, tuple[str, str | None, str | None]] = {}  # id → (meeting, TOP, cons.)
+    for i, m, n, c in (
+        session.connection()
+        .execute(
+            select(
+                AgendaItemRow.id,
+                AgendaItemRow.meeting_id,
+                AgendaItemRow.number,
+                AgendaItemRow.consultation_id,
+            )
+            .join(MeetingRow, MeetingRow.id == AgendaItemRow.meeting_id)
+            .where(*window)
+        )
+        .all()
+    ):
+        items[str(i)] = (str(m), n, c)
+    consultations: dict[str, _Consultation] = {}
+    papers: dict[str, AgendaAnfrage | None] = {}
+    columns = (
         ConsultationRow.id,
         ConsultationRow.paper_id,
         ConsultationRow.meeting_id,
         ConsultationRow.agenda_item_id,
         ConsultationRow.position,
+        PaperRow.ref_norm,
+        PaperRow.reference,
+        PaperRow.name,
+        PaperRow.faction,
+        PaperRow.is_anfrage,
+        PaperRow.deleted,
     )
-
-    def add_items(where: Any) -> None:
-        for i, m, n, c in session.execute(select(*item_cols).where(where)).all():
-            items[str(i)] = (str(m), n, c)
-
-    def add_consultations(where: Any) -> None:
-        for i, p, m, a, pos in session.execute(select(*cons_cols).where(where)).all():
-            consultations[str(i)] = (str(p), m, a, int(pos or 0))
-
-    for part in chunks(list(meeting_ids)):
-        add_items(AgendaItemRow.meeting_id.in_(part))
-        add_consultations(ConsultationRow.meeting_id.in_(part))
-    in_window = list(items)
-    for part in chunks(in_window):
-        add_consultations(ConsultationRow.agenda_item_id.in_(part))
-    named = sorted({c for _, _, c in items.values() if c} - set(consultations))
-    for part in chunks(named):
-        add_consultations(ConsultationRow.id.in_(part))
+    base = select(*columns).join(PaperRow, PaperRow.id == ConsultationRow.paper_id)
+    by_item = base.join(AgendaItemRow, AgendaItemRow.id == ConsultationRow.agenda_item_id)
+    named = base.join(AgendaItemRow, AgendaItemRow.consultation_id == ConsultationRow.id)
+    for query in (
+        base.join(MeetingRow, MeetingRow.id == ConsultationRow.meeting_id),
+        by_item.join(MeetingRow, MeetingRow.id == AgendaItemRow.meeting_id),
+        named.join(MeetingRow, MeetingRow.id == AgendaItemRow.meeting_id),
+    ):
+        for cid, pid, mid, aid, pos, norm, ref, name, faction, anfrage, gone in (
+            session.connection().execute(query.where(*window)).all()
+        ):
+            if cid in consultations:
+                continue
+            if pid not in papers:
+                papers[pid] = (
+                    AgendaAnfrage(norm or ref, clean_subject(name), None, faction, str(pid))
+                    if anfrage and not gone
+                    else None
+                )
+            consultations[str(cid)] = (str(pid), mid, aid, int(pos or 0), papers[pid])
     # Agenda items outside the window that a consultation points at (rare: inconsistent feeds).
     # (A consultation of this window named only by an item outside it keeps no TOP.)
-    missing = sorted({a for _, _, a, _ in consultations.values() if a and a not in items})
+    missing = sorted({c[2] for c in consultations.values() if c[2] and c[2] not in items})
     for part in chunks(missing):
-        add_items(AgendaItemRow.id.in_(part))
+        for i, m, n, c in (
+            session.connection()
+            .execute(
+                select(
+                    AgendaItemRow.id,
+                    AgendaItemRow.meeting_id,
+                    AgendaItemRow.number,
+                    AgendaItemRow.consultation_id,
+                ).where(AgendaItemRow.id.in_(part))
+            )
+            .all()
+        ):
+            items[str(i)] = (str(m), n, c)
     by_consultation: dict[str, str] = {}
     for item_id, (_, _, cons) in items.items():
         if cons:
             by_consultation.setdefault(cons, item_id)
-    out: dict[str, list[tuple[str, str | None]]] = {}
+    out: dict[str, list[AgendaAnfrage]] = {}
     seen: set[tuple[str, str]] = set()
-    ordered = sorted(consultations.items(), key=lambda kv: (kv[1][0], kv[1][3], kv[0]))
-    for cons_id, (paper_id, meeting, item_ref, _) in ordered:
+    for cons_id, (paper_id, meeting, item_ref, _, paper) in sorted(
+        consultations.items(), key=lambda kv: (kv[1][0], kv[1][3], kv[0])
+    ):
         resolved = item_ref if item_ref in items else by_consultation.get(cons_id)
         item = items.get(resolved or "")
         meeting_id = meeting or (item[0] if item else None)
         if meeting_id is None or meeting_id not in wanted or (paper_id, meeting_id) in seen:
             continue
         seen.add((paper_id, meeting_id))
-        out.setdefault(meeting_id, []).append((paper_id, item[1] if item else None))
-    return out
-
-
-def _agenda_anfragen(session: Session, paper_ids: list[str]) -> dict[str, AgendaAnfrage]:
-    """The Anfragen (not deleted) among these papers: reference and clean subject, no TOP."""
-    out: dict[str, AgendaAnfrage] = {}
-    for part in chunks(paper_ids):
-        # By primary key only, the flags checked here: with `is_anfrage` in the WHERE clause
-        # SQLite's planner walks that index instead (15x slower at 100,000 papers).
-        rows = session.execute(
-            select(
-                PaperRow.id,
-                PaperRow.ref_norm,
-                PaperRow.reference,
-                PaperRow.name,
-                PaperRow.faction,
-                PaperRow.is_anfrage,
-                PaperRow.deleted,
-            ).where(PaperRow.id.in_(part))
-        ).all()
-        for pid, norm, ref, name, faction, is_anfrage, deleted in rows:
-            if is_anfrage and not deleted:
-                out[str(pid)] = AgendaAnfrage(norm or ref, clean_subject(name), None, faction)
+        if paper is not None:
+            top = item[1] if item else None
+            out.setdefault(meeting_id, []).append(dataclasses.replace(paper, top=top))
+    for found in out.values():
+        found.sort(key=lambda a: (_top_order(a.top), a.reference or ""))
     return out
 
 
@@ -339,21 +364,15 @@ def calendar_sessions(
         meetings = [
             m for m in meetings if wanted in f"{labels.get(m.id, '')} {m.name or ''}".casefold()
         ]
-    tops = agenda_tops(session, [m.id for m in meetings])
-    anfragen = _agenda_anfragen(session, sorted({p for ts in tops.values() for p, _ in ts}))
-    agenda: dict[str, list[tuple[str, AgendaAnfrage]]] = {}
-    for meeting_id, entries in tops.items():
-        found = [
-            (pid, dataclasses.replace(anfragen[pid], top=top))
-            for pid, top in entries
-            if pid in anfragen
-        ]
-        found.sort(key=lambda pa: (_top_order(pa[1].top), pa[1].reference or ""))
-        agenda[meeting_id] = found
+    agenda = (
+        _agenda(session, meetings[0].start, meetings[-1].start, {m.id for m in meetings})
+        if meetings
+        else {}
+    )
     if channel and not committee:
-        papers = sorted({pid for items in agenda.values() for pid, _ in items})
+        papers = sorted({a.paper_id for found in agenda.values() for a in found})
         ours = _announced_in(session, channel, papers)
-        meetings = [m for m in meetings if any(p in ours for p, _ in agenda.get(m.id, []))]
+        meetings = [m for m in meetings if any(a.paper_id in ours for a in agenda.get(m.id, []))]
     return [
         CalendarSession(
             meeting_id=m.id,
@@ -366,7 +385,7 @@ def calendar_sessions(
             cancelled=m.cancelled,
             sequence=m.sequence,
             modified=m.modified,
-            anfragen=tuple(a for _, a in agenda.get(m.id, [])),
+            anfragen=tuple(agenda.get(m.id, [])),
         )
         for m in meetings
     ]
