@@ -25,16 +25,20 @@ from zoneinfo import ZoneInfo
 import icalendar
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config import FactionConfig
+from bot.faction import is_ours, split_factions
 from bot.store.calendar import CalendarSession, calendar_sessions
 from bot.store.calendar_tokens import ALL_SESSIONS, scope_of
 
 PRODID = "-//anfragebot//Sitzungskalender//DE"
+NO_FACTION = FactionConfig()
 # A session without a (sensible) end is shown as two hours long.
 DEFAULT_LENGTH = timedelta(hours=2)
 SUMMARY = "{committee}"
 SUMMARY_CANCELLED = "Abgesagt: {committee}"
 DESCRIPTION_HEAD = "Anfragen auf der Tagesordnung:"
 DESCRIPTION_NONE = "Keine Anfragen auf der Tagesordnung."
+DESCRIPTION_OURS = " (Unsere Anfrage)"  # after the subject, with `[faction]` set
 DESCRIPTION_RIS = "Im Ratsinformationssystem: {url}"
 CALENDAR_NAME = "Sitzungen"
 CALENDAR_NAME_FOR = "Sitzungen: {committee}"
@@ -51,18 +55,21 @@ def _safe_url(url: str | None) -> str | None:
     return None
 
 
-def _description(s: CalendarSession) -> str:
+def _description(s: CalendarSession, faction: FactionConfig = NO_FACTION) -> str:
     lines = [DESCRIPTION_HEAD if s.anfragen else DESCRIPTION_NONE]
     for a in s.anfragen:
         top = f"TOP {a.top}: " if a.top else "- "
-        lines.append(f"{top}{a.reference or '?'} {a.subject or ''}".rstrip())
+        mark = DESCRIPTION_OURS if is_ours(split_factions(a.faction), faction) else ""
+        lines.append(f"{top}{a.reference or '?'} {a.subject or ''}".rstrip() + mark)
     url = _safe_url(s.web)
     if url:
         lines += ["", DESCRIPTION_RIS.format(url=url)]
     return "\n".join(lines)
 
 
-def event(s: CalendarSession, *, tz: ZoneInfo, now: datetime) -> icalendar.Event:
+def event(
+    s: CalendarSession, *, tz: ZoneInfo, now: datetime, faction: FactionConfig = NO_FACTION
+) -> icalendar.Event:
     committee = s.committee or s.name or UNKNOWN_COMMITTEE
     start = s.start.astimezone(tz)
     end = s.end.astimezone(tz) if s.end and s.end > s.start else start + DEFAULT_LENGTH
@@ -79,7 +86,7 @@ def event(s: CalendarSession, *, tz: ZoneInfo, now: datetime) -> icalendar.Event
     url = _safe_url(s.web)
     if url:
         ev.add("url", url)
-    ev.add("description", _description(s))
+    ev.add("description", _description(s, faction))
     ev.add("status", "CANCELLED" if s.cancelled else "CONFIRMED")
     if s.modified:
         ev.add("last-modified", s.modified.astimezone(UTC))
@@ -119,20 +126,29 @@ class EventCache:
 
     def __init__(self, size: int = 20_000) -> None:
         self.size = size
-        self._events: OrderedDict[tuple[CalendarSession, str], bytes] = OrderedDict()
+        self._events: OrderedDict[tuple[CalendarSession, str, tuple[str, ...]], bytes] = (
+            OrderedDict()
+        )
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def event(self, s: CalendarSession, *, tz: ZoneInfo, now: datetime) -> bytes:
-        key = (s, tz.key)
+    def event(
+        self,
+        s: CalendarSession,
+        *,
+        tz: ZoneInfo,
+        now: datetime,
+        faction: FactionConfig = NO_FACTION,
+    ) -> bytes:
+        key = (s, tz.key, faction.names)
         with self._lock:
             found = self._events.get(key)
             if found is not None:
                 self._events.move_to_end(key)
                 self.hits += 1
                 return found
-        body = to_ical(event(s, tz=tz, now=now))
+        body = to_ical(event(s, tz=tz, now=now, faction=faction))
         with self._lock:
             self.misses += 1
             self._events[key] = body
@@ -151,6 +167,7 @@ def build_calendar(
     now: datetime,
     committee: str | None = None,
     cache: EventCache | None = None,
+    faction: FactionConfig = NO_FACTION,
 ) -> bytes:
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
@@ -166,7 +183,7 @@ def build_calendar(
     head = to_ical(cal)
     assert head.endswith(_END)
     events = cache or EventCache(size=len(sessions) + 1)
-    body = [events.event(s, tz=tz, now=now) for s in sessions]
+    body = [events.event(s, tz=tz, now=now, faction=faction) for s in sessions]
     return b"".join([head[: -len(_END)], *body, _END])
 
 
@@ -262,13 +279,16 @@ def calendar_from_store(
     committee: str | None = None,
     channel: str | None = None,
     cache: EventCache | None = None,
+    faction: FactionConfig = NO_FACTION,
 ) -> bytes:
     if channel == ALL_SESSIONS:
         channel = None  # a token asked for in a direct message: every session
     sessions = calendar_sessions(
         session, since=now - PAST, tz=tz, committee=committee, channel=channel
     )
-    return build_calendar(sessions, tz=tz, now=now, committee=committee, cache=cache)
+    return build_calendar(
+        sessions, tz=tz, now=now, committee=committee, cache=cache, faction=faction
+    )
 
 
 def calendar_for_token(
@@ -278,6 +298,7 @@ def calendar_for_token(
     now: datetime,
     tz: ZoneInfo,
     cache: EventCache | None = None,
+    faction: FactionConfig = NO_FACTION,
 ) -> bytes | None:
     """The feed behind a subscription URL; None for a token nobody was given."""
     with factory() as session:
@@ -285,7 +306,13 @@ def calendar_for_token(
         if scope is None:
             return None
         return calendar_from_store(
-            session, now=now, tz=tz, committee=scope.committee, channel=scope.channel, cache=cache
+            session,
+            now=now,
+            tz=tz,
+            committee=scope.committee,
+            channel=scope.channel,
+            cache=cache,
+            faction=faction,
         )
 
 
@@ -293,9 +320,15 @@ class CalendarFeed:
     """`GET /calendar/<token>.ics` for `serve`: one `EventCache` for the server's lifetime."""
 
     def __init__(
-        self, factory: sessionmaker[Session], *, tz: ZoneInfo, clock: Callable[[], datetime]
+        self,
+        factory: sessionmaker[Session],
+        *,
+        tz: ZoneInfo,
+        clock: Callable[[], datetime],
+        faction: FactionConfig = NO_FACTION,
     ) -> None:
         self.factory = factory
+        self.faction = faction
         self.tz = tz
         self.clock = clock
         self.cache = EventCache()

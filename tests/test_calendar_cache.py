@@ -199,3 +199,37 @@ def test_kalender_in_a_direct_message_gives_every_session(served_with_url: Serve
     status, body, _ = get_body(served_with_url, url_in(committee))
     assert status == 200 and all("Kultur" in str(e["SUMMARY"]) for e in events(body).values())
     assert events(body)
+
+
+def test_our_anfragen_are_marked_in_the_description_with_faction() -> None:
+    from bot.config import FactionConfig
+
+    now = datetime(2025, 1, 10, tzinfo=UTC)
+    start = datetime(2025, 3, 20, 10, tzinfo=BERLIN)
+    s = CalendarSession(
+        "m1",
+        "Verkehrsausschuss",
+        None,
+        start,
+        None,
+        None,
+        None,
+        False,
+        0,
+        None,
+        (
+            AgendaAnfrage("14/1923", "Radwege", "12", "FRAKTION DIE LINKE, SPD-Fraktion"),
+            AgendaAnfrage("14/1924", "Brücken", "13", "CDU-Fraktion"),
+        ),
+    )
+    cache = EventCache()
+    linke = FactionConfig(name="Die Linke")
+    marked = icalendar.Calendar.from_ical(
+        build_calendar([s], tz=BERLIN, now=now, cache=cache, faction=linke)
+    )
+    text = str(marked.walk("VEVENT")[0]["DESCRIPTION"])
+    assert "TOP 12: 14/1923 Radwege (Unsere Anfrage)" in text
+    assert "TOP 13: 14/1924 Brücken\n" in text + "\n" and "Brücken (Unsere" not in text
+    # Without `[faction]` (same cache: the faction is part of the key) nothing is marked.
+    plain = icalendar.Calendar.from_ical(build_calendar([s], tz=BERLIN, now=now, cache=cache))
+    assert "Unsere Anfrage" not in str(plain.walk("VEVENT")[0]["DESCRIPTION"])

@@ -53,7 +53,10 @@ def calendar_source(
     from bot.ical import CalendarFeed
 
     return CalendarFeed(
-        factory, tz=config.reminders.timezone, clock=lambda: now or datetime.now(UTC)
+        factory,
+        tz=config.reminders.timezone,
+        clock=lambda: now or datetime.now(UTC),
+        faction=config.faction,
     )
 
 
@@ -73,6 +76,7 @@ def run_ical(
                 tz=config.reminders.timezone,
                 committee=committee,
                 channel=channel,
+                faction=config.faction,
             )
     finally:
         engine.dispose()
