@@ -286,15 +286,22 @@ def _agenda(
         PaperRow.deleted,
     )
     base = select(*columns).join(PaperRow, PaperRow.id == ConsultationRow.paper_id)
+    # Through an agenda item: only the consultations the first query cannot have found (most
+    # feeds link all three ways, and reading every consultation three times was the bulk).
+    elsewhere = or_(
+        ConsultationRow.meeting_id.is_(None), ConsultationRow.meeting_id != AgendaItemRow.meeting_id
+    )
     by_item = base.join(AgendaItemRow, AgendaItemRow.id == ConsultationRow.agenda_item_id)
     named = base.join(AgendaItemRow, AgendaItemRow.consultation_id == ConsultationRow.id)
     for query in (
-        base.join(MeetingRow, MeetingRow.id == ConsultationRow.meeting_id),
-        by_item.join(MeetingRow, MeetingRow.id == AgendaItemRow.meeting_id),
-        named.join(MeetingRow, MeetingRow.id == AgendaItemRow.meeting_id),
+        base.join(MeetingRow, MeetingRow.id == ConsultationRow.meeting_id).where(*window),
+        by_item.join(MeetingRow, MeetingRow.id == AgendaItemRow.meeting_id).where(
+            *window, elsewhere
+        ),
+        named.join(MeetingRow, MeetingRow.id == AgendaItemRow.meeting_id).where(*window, elsewhere),
     ):
         for cid, pid, mid, aid, pos, norm, ref, name, faction, anfrage, gone in (
-            session.connection().execute(query.where(*window)).all()
+            session.connection().execute(query).all()
         ):
             if cid in consultations:
                 continue
