@@ -77,7 +77,8 @@ def read_document(
                 extracted.pages,
             )
         cleaned = clean_text(extracted.text)
-        return DocumentResult(cleaned, parse_cleaned_anfrage(cleaned), STATUS_OK, None, extracted.pages)
+        parsed = parse_cleaned_anfrage(cleaned)
+        return DocumentResult(cleaned, parsed, STATUS_OK, None, extracted.pages)
     except DocumentError as e:
         return DocumentResult(None, None, STATUS_ERROR, str(e), 0)
     except MemoryError:
