@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import re
 
-from bot.document.anfrage.vocabulary import (
-    compact_reference,
-    factions_from_text,
-    normalize_reference,
-)
+from bot.document.anfrage.vocabulary import compact_reference, factions_named, normalize_reference
 
 __all__ = [
     "compact_reference",
@@ -32,6 +28,11 @@ _ANFRAGE = re.compile(r"anfrage", re.IGNORECASE)
 _ANFRAGE_TITLE = re.compile(r"\s*(Fraktions)?anfrage\b", re.IGNORECASE)
 # An interim reply ("Zwischennachricht", "Zwischenbescheid"): shown, never the answer.
 _INTERIM = re.compile(r"zwischen\s*-?\s*(?:nachricht|bescheid|antwort|mitteilung)", re.IGNORECASE)
+
+
+def factions_from_text(text: str | None) -> tuple[str, ...]:
+    """The factions named in a title or a document's head, as written, in order."""
+    return tuple(factions_named(text))
 
 
 def is_interim(name: str | None) -> bool:

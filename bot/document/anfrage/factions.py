@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-from bot.document.anfrage.lines import Ctx, ws
+from bot.document.anfrage.lines import Ctx
 from bot.document.anfrage.names import MP_PARTY_RE, NO_PARTY, mp_authors
 from bot.document.anfrage.paper_type import match_type
-from bot.document.anfrage.vocabulary import factions_in, party_key
+from bot.document.anfrage.vocabulary import factions_named, party_key
 
 _FACTION_LABEL_RE = re.compile(
     r"^(?:Antragsteller(?:/in|in)?|Fragesteller(?:/in|in)?|Einreicher(?:/in)?|Initiator(?:/in|en)?|"
@@ -36,25 +36,24 @@ def find_factions(ctx: Ctx, q_end: int) -> list[str]:
     for i, line in enumerate(lines):
         m = _FACTION_LABEL_RE.match(line.strip())
         if m:
-            named = factions_in(m.group(1))
-            for f in named:
+            # A form field may name a local group: "Fraktion: Fraktion Hagen Aktiv".
+            for f in factions_named(m.group(1)):
                 _add_faction(out, f)
-            if not named and _OTHER_FACTION_RE.fullmatch(m.group(1).strip()):
-                # A local group not in the party list: "Fraktion: Fraktion Hagen Aktiv".
-                _add_faction(out, ws(m.group(1)))
         cells = [c.strip() for c in line.split("\t")]
         for ci, cell in enumerate(cells):
             label = _FACTION_CELL_RE.fullmatch(cell)
             if label and i + 1 < len(lines):
                 row = [c.strip() for c in lines[i + 1].split("\t")]
                 if ci < len(row):
-                    for f in factions_in(row[ci]) or ([row[ci]] if row[ci] else []):
+                    for f in factions_named(row[ci], local_groups=False) or (
+                        [row[ci]] if row[ci] else []
+                    ):
                         _add_faction(out, f)
     if out:
         return out
     # 2. Header lines ("Fraktionsanfrage Fraktion Die Linke", "Antrag der Fraktion der SPD ...").
     for line in lines[: ctx.header_end]:
-        for f in factions_in(line):
+        for f in factions_named(line, local_groups=False):
             _add_faction(out, f)
     if out:
         return out
@@ -62,8 +61,9 @@ def find_factions(ctx: Ctx, q_end: int) -> list[str]:
     # "der Fraktion Junges Duisburg / FW".
     for prev, line in zip(lines[: ctx.header_end], lines[1 : ctx.header_end], strict=False):
         m = _AUTHOR_LINE_RE.match(line.strip())
-        if m and match_type(prev.strip()) and _OTHER_FACTION_RE.fullmatch(m.group(1)):
-            _add_faction(out, ws(m.group(1)))
+        named = factions_named(m.group(1)) if m and match_type(prev.strip()) else []
+        if named:
+            _add_faction(out, named[0])
             return out
     # 4. Landtag: "Anfrage der Abgeordneten X und Y (CDU)".
     for line in lines[:40]:
@@ -79,6 +79,6 @@ def find_factions(ctx: Ctx, q_end: int) -> list[str]:
         return out
     # 5. Signature block after the questions.
     for line in lines[q_end:]:
-        for f in factions_in(line):
+        for f in factions_named(line, local_groups=False):
             _add_faction(out, f)
     return out

@@ -38,10 +38,6 @@ class _Item:
 class _List:
     items: list[_Item] = field(default_factory=list)
 
-    @property
-    def last(self) -> int:
-        return self.items[-1].value
-
 
 _ITEM_VALUE_RE = re.compile(r"(\d+)([a-z]?)")
 _PLAIN_NUMBER_RE = re.compile(r"\d+[a-z]?")

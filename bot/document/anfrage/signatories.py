@@ -14,7 +14,7 @@ from bot.document.anfrage.names import (
     mp_authors,
 )
 from bot.document.anfrage.paper_type import match_type
-from bot.document.anfrage.vocabulary import factions_in
+from bot.document.anfrage.vocabulary import factions_named
 
 _GEZ_RE = re.compile(r"^\**\s*(?:gez\.|gezeichnet)\s*(.*)$", re.IGNORECASE)
 _GEZ_PREFIX_RE = re.compile(r"^(?:gez\.|gezeichnet)\s*")
@@ -83,7 +83,7 @@ def find_signatories(ctx: Ctx, q_end: int) -> list[str]:
                     if (
                         cand
                         and NAME_RE.match(cand)
-                        and not factions_in(cand)
+                        and not factions_named(cand, local_groups=False)
                         and ("\t" not in nxt or is_person_line(cell))
                     ):
                         out.append(cand)
@@ -126,6 +126,6 @@ def is_person_line(line: str) -> bool:
         len(s) <= 50
         and not _DIGIT_RE.search(s)
         and not _ROLE_WORD_RE.search(s)
-        and not factions_in(s)
+        and not factions_named(s, local_groups=False)
         and not match_type(s)
     )

@@ -117,6 +117,77 @@ FACTION_RES = [
 ]
 
 # --------------------------------------------------------------------------------------------
+# The faction detector
+
+_WS_RE = re.compile(r"\s+")
+_WORD_CHAR_RE = re.compile(r"\w")
+_PARTY_KEY_DROP_RE = re.compile(
+    r"(rats|kreistags|stadtrats|gemeinderats|bezirks)?fraktion|\bder\b|\bdes\b|[-\s„“”]"
+)
+# A local group not in the party list: "FWV-Fraktion", "Fraktion Hagen Aktiv", "Gruppe X". Only
+# a short text (a title, a form field) ends such a name reliably: in a sentence the name runs
+# on ("Fraktion DIE LINKE fragt an"), so ``local_groups=False`` for prose.
+_LOCAL_GROUP_RES = [
+    re.compile(
+        r"\b(Fraktion(?:en)?\s+(?:der\s+|des\s+)?[A-ZÄÖÜ0-9][\w/ .&+-]{1,60}?)"
+        r"(?=[,;:)(]|\s+(?:und|vom|zum|zur|im|in|betr|betreffend|an|hier|zu)\b|\s*$|\s+-)",
+        re.UNICODE,
+    ),
+    re.compile(r"\b([A-ZÄÖÜ][\w/+.&]{0,30}-Fraktion|[A-ZÄÖÜ0-9/+.&]{2,20} Fraktion)\b", re.UNICODE),
+    re.compile(
+        r"\b(Gruppe\s+[A-ZÄÖÜ][\w/ .&+-]{1,40}?)(?=[,;:)(]|\s+(?:vom|zum|zur|im|in)\b|\s*$)"
+    ),
+]
+
+
+def party_key(faction: str) -> str:
+    """Comparison key of a faction: "Fraktion BÜNDNIS 90/DIE GRÜNEN" and "GRÜNE-Fraktion" are
+    the same faction."""
+    s = _PARTY_KEY_DROP_RE.sub("", faction.lower())
+    s = s.replace("bündnis90/diegrünen", "grüne").replace("b90/grüne", "grüne")
+    s = s.replace("diegrünen", "grüne").replace("grünen", "grüne").replace("dielinke", "linke")
+    return s.rstrip(".")
+
+
+def factions_named(text: str | None, *, local_groups: bool = True) -> list[str]:
+    """The factions named in ``text``, as written, in order of appearance.
+
+    Names of the party list ("Fraktion BÜNDNIS 90/DIE GRÜNEN", "SPD-Ratsfraktion") are found
+    anywhere; a name inside a longer one at the same place is dropped. With ``local_groups``,
+    other groups ("FWV-Fraktion", "Fraktion Hagen Aktiv") are found too where they overlap no
+    party name."""
+    if not text:
+        return []
+    found: list[tuple[int, str]] = []
+    spans: list[tuple[int, int]] = []
+    for rx in FACTION_RES:
+        for m in rx.finditer(text):
+            if local_groups and _WORD_CHAR_RE.match(text, m.end()):
+                continue  # "Fraktion FW" inside "Fraktion FWI": the local group's name is longer
+            found.append((m.start(), _WS_RE.sub(" ", m.group(0)).strip().rstrip(".")))
+            spans.append((m.start(), m.end()))
+    found.sort()
+    named: list[str] = []
+    for _, f in found:
+        if not any(f in o or o in f for o in named):
+            named.append(f)
+    if not local_groups:
+        return named
+    at = {name: start for start, name in reversed(found)}
+    local: list[tuple[int, str]] = []
+    for rx in _LOCAL_GROUP_RES:
+        for m in rx.finditer(text):
+            start, end = m.start(1), m.end(1)
+            if any(s < end and start < e for s, e in spans) or any(
+                s <= start < s + len(n) for s, n in local
+            ):
+                continue
+            local.append((start, " ".join(m.group(1).split()).rstrip(" .-")))
+    merged = sorted([(at[n], n) for n in named] + local)
+    return list(dict.fromkeys(name for _, name in merged))
+
+
+# --------------------------------------------------------------------------------------------
 # Layout: list items, request cues, form labels
 
 # A numbered item: "1.", "2)", "3.)", "(4)", "Frage 5:", "Frage Nr. 6".
@@ -139,68 +210,3 @@ LABEL_LINE_RE = re.compile(r"^[A-ZÄÖÜ][\w/ .-]{1,30}:(\s|$)")
 
 def is_item_start(line: str) -> bool:
     return bool(ITEM_RE.match(line))
-
-
-# --------------------------------------------------------------------------------------------
-# Faction detectors. Two readings of the same vocabulary, kept apart on purpose (see
-# tests/document/test_vocabulary.py): a document line is matched against the party list only,
-# so prose around a name ("Fraktion DIE LINKE fragt an") is never taken in; a feed title is
-# short and also names local groups ("FWV-Fraktion", "Fraktion Hagen Aktiv").
-
-_WS_RE = re.compile(r"\s+")
-_PARTY_KEY_DROP_RE = re.compile(
-    r"(rats|kreistags|stadtrats|gemeinderats|bezirks)?fraktion|\bder\b|\bdes\b|[-\s„“”]"
-)
-
-
-def party_key(faction: str) -> str:
-    """Comparison key of a faction: "Fraktion BÜNDNIS 90/DIE GRÜNEN" and "GRÜNE-Fraktion" are
-    the same faction."""
-    s = _PARTY_KEY_DROP_RE.sub("", faction.lower())
-    s = s.replace("bündnis90/diegrünen", "grüne").replace("b90/grüne", "grüne")
-    s = s.replace("diegrünen", "grüne").replace("grünen", "grüne").replace("dielinke", "linke")
-    return s.rstrip(".")
-
-
-def factions_in(line: str) -> list[str]:
-    """The factions of the party list named in a document line, as written, in order; a name
-    inside a longer one found at the same place is dropped."""
-    found: list[tuple[int, str]] = []
-    for rx in FACTION_RES:
-        for m in rx.finditer(line):
-            found.append((m.start(), _WS_RE.sub(" ", m.group(0)).strip().rstrip(".")))
-    found.sort()
-    out: list[str] = []
-    for _, f in found:
-        if any(f in o or o in f for o in out):
-            continue
-        out.append(f)
-    return out
-
-
-# "Fraktion Die Linke", "SPD-Fraktion", "Fraktion BÜNDNIS 90/DIE GRÜNEN", "FWV-Fraktion",
-# "Gruppe ..." (smaller groups file Anfragen too).
-_TITLE_FACTION_RES = [
-    re.compile(
-        r"\b(Fraktion(?:en)?\s+(?:der\s+|des\s+)?[A-ZÄÖÜ0-9][\w/ .&+-]{1,60}?)"
-        r"(?=[,;:)(]|\s+(?:und|vom|zum|zur|im|in|betr|betreffend|an|hier|zu)\b|\s*$|\s+-)",
-        re.UNICODE,
-    ),
-    re.compile(r"\b([A-ZÄÖÜ][\w/+.&]{0,30}-Fraktion|[A-ZÄÖÜ0-9/+.&]{2,20} Fraktion)\b", re.UNICODE),
-    re.compile(
-        r"\b(Gruppe\s+[A-ZÄÖÜ][\w/ .&+-]{1,40}?)(?=[,;:)(]|\s+(?:vom|zum|zur|im|in)\b|\s*$)"
-    ),
-]
-
-
-def factions_from_text(text: str | None) -> tuple[str, ...]:
-    """The factions named in a title or a document's head, as written, in order."""
-    if not text:
-        return ()
-    found: list[tuple[int, str]] = []
-    for pattern in _TITLE_FACTION_RES:
-        for m in pattern.finditer(text):
-            name = " ".join(m.group(1).split()).rstrip(" .-")
-            if not any(start <= m.start() < start + len(n) for start, n in found):
-                found.append((m.start(), name))
-    return tuple(name for _, name in sorted(found))
