@@ -15,10 +15,6 @@ _FACTION_LABEL_RE = re.compile(
     r"Absender|Fraktion(?:/en|en)?|Urheber|Eingereicht von|Von)\s*[:\t]\s*(.+)$",
     re.IGNORECASE,
 )
-# A local group not in the party list: "Fraktion Hagen Aktiv", "Fraktion Junges Duisburg / FW".
-_OTHER_FACTION_RE = re.compile(
-    r"(?:Rats|Kreistags|Stadtrats)?[Ff]raktion\s+[A-ZÄÖÜ][\wÄÖÜäöüß.-]*(?:\s*/?\s*[\wÄÖÜäöüß.-]+){0,4}"
-)
 _FACTION_CELL_RE = re.compile(r"Fraktion(?:/en|en)?|Antragsteller(?:/in)?|Initiator")
 _AUTHOR_LINE_RE = re.compile(r"^(?:der|des)\s+(.+)$")
 

@@ -150,12 +150,14 @@ def party_key(faction: str) -> str:
 
 
 def factions_named(text: str | None, *, local_groups: bool = True) -> list[str]:
-    """The factions named in ``text``, as written, in order of appearance.
+    """The factions named in ``text``, as written, in order of appearance, each once.
 
     Names of the party list ("Fraktion BÜNDNIS 90/DIE GRÜNEN", "SPD-Ratsfraktion") are found
-    anywhere; a name inside a longer one at the same place is dropped. With ``local_groups``,
-    other groups ("FWV-Fraktion", "Fraktion Hagen Aktiv") are found too where they overlap no
-    party name."""
+    anywhere; a name inside a longer one at the same place is dropped. With ``local_groups``
+    (a title, a form field), other groups ("FWV-Fraktion", "Fraktion Hagen Aktiv") are found too
+    where they overlap no party name, and a party name cut off inside a word ("Fraktion FW" of
+    "Fraktion FWI") gives way to the local group. Without (a line of a document's prose) only
+    the party list is read, as the document parser always has."""
     if not text:
         return []
     found: list[tuple[int, str]] = []
