@@ -207,6 +207,3 @@ def _form_value(
             if not LABEL_LINE_RE.match(nxt) and len(nxt) < 160:
                 return nxt
     return None
-
-
-# --------------------------------------------------------------------------------------------

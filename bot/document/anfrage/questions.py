@@ -48,6 +48,21 @@ _SENTENCE_RE = re.compile(r"[^.?!]*[.?!:]?")
 _FRAGE_RE = re.compile(r"^Frage\b")
 
 
+_ITEM_TEXT_START_RE = re.compile(r"[A-ZÄÖÜ„\"(»‚']")
+# "1. Januar", "2. Quartal", "3. Lesung": a date or ordinal wrapped to the line start.
+_NOT_AN_ITEM_RE = re.compile(
+    r"^(Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|"
+    r"Dezember|Quartal|Halbjahr|Jahrhundert|Var\.|Alt\.|Lesung|Sitzung|Wahlperiode|"
+    r"Klasse|Stock|Obergeschoss|OG|Bauabschnitt)\b"
+)
+# An item looks at no more than this many open lists it could continue (most recent first).
+_RECENT_LISTS = 64
+# A question never runs on for more lines than this; the bound keeps parse time linear.
+_MAX_QUESTION_LINES = 120
+# At most this many candidate lists are scored (a real paper has a handful).
+_MAX_CANDIDATE_LISTS = 200
+
+
 def _item_value(num: str) -> tuple[int, str]:
     m = _ITEM_VALUE_RE.match(num)
     assert m is not None
@@ -103,20 +118,6 @@ def _split_after_question(piece: str) -> list[str]:
             continue
         return [piece[: m.start() + 1], tail]
     return [piece]
-
-
-_ITEM_TEXT_START_RE = re.compile(r"[A-ZÄÖÜ„\"(»‚']")
-# "1. Januar", "2. Quartal", "3. Lesung": a date or ordinal wrapped to the line start.
-_NOT_AN_ITEM_RE = re.compile(
-    r"^(Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|"
-    r"Dezember|Quartal|Halbjahr|Jahrhundert|Var\.|Alt\.|Lesung|Sitzung|Wahlperiode|"
-    r"Klasse|Stock|Obergeschoss|OG|Bauabschnitt)\b"
-)
-_RECENT_LISTS = 64
-# A question never runs on for more lines than this; the bound keeps parse time linear.
-_MAX_QUESTION_LINES = 120
-# At most this many candidate lists are scored (a real paper has a handful).
-_MAX_CANDIDATE_LISTS = 200
 
 
 def _find_lists(lines: list[str]) -> list[_List]:
@@ -391,7 +392,7 @@ def find_questions(ctx: Ctx) -> tuple[list[Question], int]:
         score = _list_score(ctx.lines, lst, qs)
         if score < 0:
             continue
-        if best is None or score > best[0] + 1e-9:
+        if best is None or score > best[0] + 1e-9:  # on a tie the earlier list wins
             best = (score, qs, end)
     if best is not None:
         return _continue_restarted(ctx, lists, best[1], best[2])

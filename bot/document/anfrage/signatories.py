@@ -24,6 +24,13 @@ _SIGNER_LABEL_RE = re.compile(
 )
 _SIGNER_SPLIT_RE = re.compile(r",|\s+und\s+")
 _DIGIT_RE = re.compile(r"\d")
+# A word of a role, an office or an address: such a line is no person's name.
+_ROLE_WORD_RE = re.compile(
+    r"(vorsitz|sprecher|mitglied|geschäftsführ|minister|bürgermeister|stadtr[aä]t|ratsherr|"
+    r"ratsfrau|referent|präsident|senator|landrat|abgeordnete|verordnete|fraktion|rathaus|"
+    r"grüße|stadt\b|gemeinde|kreis\b|verwaltung)",
+    re.IGNORECASE,
+)
 
 
 def find_signatories(ctx: Ctx, q_end: int) -> list[str]:
@@ -109,14 +116,6 @@ def find_signatories(ctx: Ctx, q_end: int) -> list[str]:
             if cand and NAME_RE.match(cand) and is_person_line(cell) and cand not in out:
                 out.append(cand)
     return out
-
-
-_ROLE_WORD_RE = re.compile(
-    r"(vorsitz|sprecher|mitglied|geschäftsführ|minister|bürgermeister|stadtr[aä]t|ratsherr|"
-    r"ratsfrau|referent|präsident|senator|landrat|abgeordnete|verordnete|fraktion|rathaus|"
-    r"grüße|stadt\b|gemeinde|kreis\b|verwaltung)",
-    re.IGNORECASE,
-)
 
 
 def is_person_line(line: str) -> bool:
