@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.db import transaction
 from bot.store.deliveries import enqueue
+from bot.store.documents import main_file
 from bot.store.schema import DocumentRow, PaperRow
 from bot.store.subscriptions import channels_for
-from bot.store.views import load_anfrage, main_file
+from bot.store.views import load_anfrage
 
 log = logging.getLogger(__name__)
 

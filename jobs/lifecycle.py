@@ -46,13 +46,13 @@ from bot.slack.escape import Mrkdwn, ours
 from bot.store.answer_pairing import pairing_keys, pairing_of
 from bot.store.db import transaction
 from bot.store.deliveries import Claimed, enqueue
+from bot.store.labels import is_placeholder_meeting
 from bot.store.lifecycle import (
     Appearance,
     OutboxRow,
     appearances,
     chunks,
     drop_pending,
-    is_placeholder,
     parent_message,
     record_as_sent,
     rows_for_papers,
@@ -106,7 +106,7 @@ def paper_events(
     else:
         for a in apps:
             local = a.start.astimezone(tz).date() if a.start else None
-            if is_placeholder(a.meeting_name, a.start, local):
+            if is_placeholder_meeting(a.meeting_name, a.start, local):
                 continue
             mid = a.meeting_id
             if a.cancelled or a.deleted:

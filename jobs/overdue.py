@@ -30,9 +30,9 @@ from bot.slack.blocks import fmt_date
 from bot.slack.escape import Mrkdwn, fill, link, ours
 from bot.store.db import transaction
 from bot.store.deliveries import enqueue
+from bot.store.documents import main_file
 from bot.store.lifecycle import chunks, tracked
 from bot.store.schema import AnswerLink, Delivery, FileRow, PaperRow
-from bot.store.views import main_file
 
 log = logging.getLogger(__name__)
 

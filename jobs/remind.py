@@ -39,11 +39,10 @@ from bot.slack import lifecycle_blocks as lb
 from bot.slack.blocks import MAX_BLOCKS, owner_of
 from bot.store.db import transaction
 from bot.store.deliveries import Claimed, enqueue
+from bot.store.labels import is_placeholder_meeting, meeting_label
 from bot.store.lifecycle import (
     announce_channels,
-    committee_name,
     data_as_of,
-    is_placeholder,
     on_meetings,
     queued_keys,
     save_fresh_meeting,
@@ -129,7 +128,9 @@ def plan_reminders(
         m
         for m in upcoming_meetings(session, after=now, until=now + horizon)
         if m.start
-        and not is_placeholder(m.name, m.start, m.start.astimezone(config.timezone).date())
+        and not is_placeholder_meeting(
+            m.name, m.start, m.start.astimezone(config.timezone).date()
+        )
     ]
     due = {m.id: (m, due_slot(m.start, now, config)) for m in meetings if m.start}
     due = {mid: (m, label) for mid, (m, label) in due.items() if label}
@@ -339,7 +340,7 @@ def render_reminder(
         return None
     entries.sort(key=lambda e: (_top_order(e.top), e.reference or ""))
     text, blocks = lb.reminder(
-        committee=committee_name(session, meeting),
+        committee=meeting_label(session, meeting),
         start=meeting.start,
         location=meeting.location,
         meeting_web=meeting.web,

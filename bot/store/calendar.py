@@ -15,9 +15,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.store.lifecycle import chunks, is_placeholder, on_meetings
+from bot.store.batches import chunks
+from bot.store.labels import is_placeholder_meeting, meeting_labels
+from bot.store.lifecycle import on_meetings
 from bot.store.lookup import PaperBrief, briefs
-from bot.store.schema import Delivery, MeetingRow, MeetingVersion, OrganizationRow, PaperRow
+from bot.store.schema import Delivery, MeetingRow, MeetingVersion, PaperRow
 from bot.store.upsert import dialect_insert
 
 MAX_EVENTS = 2000
@@ -121,22 +123,6 @@ class CalendarSession:
     anfragen: tuple[AgendaAnfrage, ...]
 
 
-def committee_labels(session: Session, meetings: list[MeetingRow]) -> dict[str, str]:
-    """The committee names of each meeting (its organizations), where the store has them."""
-    ids = sorted({o for m in meetings for o in m.organization_ids or []})
-    names: dict[str, str] = {}
-    for part in chunks(ids):
-        rows = session.execute(
-            select(OrganizationRow.id, OrganizationRow.name).where(OrganizationRow.id.in_(part))
-        ).all()
-        names.update({str(i): str(n) for i, n in rows if n})
-    return {
-        m.id: label
-        for m in meetings
-        if (label := ", ".join(names[o] for o in m.organization_ids or [] if o in names))
-    }
-
-
 def _announced_in(session: Session, channel: str, paper_ids: list[str]) -> set[str]:
     found: set[str] = set()
     for part in chunks(paper_ids):
@@ -177,13 +163,13 @@ def calendar_sessions(
     meetings = [
         m
         for m in meetings
-        if m.start and not is_placeholder(m.name, m.start, m.start.astimezone(tz).date())
+        if m.start and not is_placeholder_meeting(m.name, m.start, m.start.astimezone(tz).date())
     ]
-    labels = committee_labels(session, meetings)
+    labels = meeting_labels(session, meetings)
     if committee:
         wanted = committee.casefold().strip()
         meetings = [
-            m for m in meetings if wanted in f"{labels.get(m.id, '')} {m.name or ''}".casefold()
+            m for m in meetings if wanted in f"{labels.get(m.id) or ''} {m.name or ''}".casefold()
         ]
     agenda = anfragen_on_agenda(session, [m.id for m in meetings])
     if channel and not committee:
