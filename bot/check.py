@@ -26,8 +26,9 @@ from bot.config import NO_CONFIG_FILE, Config, SourceConfig, load_config
 from bot.errors import BotError
 from bot.feed.client import OParlClient, make_http_client
 from bot.feed.quirks import decode_json, is_placeholder_value, raise_for_error_object
+from bot.runtime import database_engine
 from bot.slack.notifier import redact
-from bot.store.db import make_engine, migrate, session_factory
+from bot.store.db import migrate, session_factory
 from bot.store.overview import known_sources, list_modes, subscribed_channels
 
 OK, FAIL = "✓", "✗"
@@ -94,7 +95,7 @@ def _check_config(report: Report, path: Path | None, environ: Mapping[str, str])
 def _check_database(report: Report, config: Config) -> Engine | None:
     """Every command migrates on start; so does check, then reports the revision."""
     try:
-        engine = make_engine(config.database_url)
+        engine = database_engine(config)
     except BotError as e:
         report.item(False, f"database: {e}")
         return None
