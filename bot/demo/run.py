@@ -28,8 +28,8 @@ def run_demo(out: TextIO) -> int:
             ),
             slack=SlackConfig(channel="#anfragen-demo"),
         )
-        print(f"Demo: sample council system at {server.base_url}/oparl/system", file=out)
-        print("Demo: no SLACK_BOT_TOKEN set; the messages are printed here.", file=out)
+        print(f"Demo: Beispiel-Ratsinformationssystem auf {server.base_url}/oparl/system", file=out)
+        print("Demo: Kein SLACK_BOT_TOKEN gesetzt – Nachrichten werden hier ausgegeben.", file=out)
         rt = build_runtime(config, notifier=TerminalNotifier(out), pace_seconds=0)
         try:
             report = poll_once(rt, now)
@@ -38,12 +38,12 @@ def run_demo(out: TextIO) -> int:
             rt.close()
         src = report.sources[0]
         print(
-            f"\nDemo: {src.papers.new} papers stored, {src.papers.new_anfragen} Anfragen, "
-            f"{report.delivery.sent} messages. Second run: {again.delivery.sent} messages "
-            "(each Anfrage is announced exactly once).",
+            f"\nDemo: {src.papers.new} Vorlagen gespeichert, {src.papers.new_anfragen} Anfragen, "
+            f"{report.delivery.sent} Nachrichten. Zweiter Lauf: {again.delivery.sent} Nachrichten "
+            "(jede Anfrage wird genau einmal gemeldet).",
             file=out,
         )
         if not src.ok:
-            print(f"Demo: the poll failed: {src.error}", file=out)
+            print(f"Demo: Fehler beim Abruf: {src.error}", file=out)
             return 1
     return 0
