@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.db import transaction
 from bot.store.deliveries import enqueue
-from bot.store.documents import main_file
-from bot.store.schema import DocumentRow, PaperRow
+from bot.store.documents import document_settled
+from bot.store.schema import PaperRow
 from bot.store.subscriptions import channels_for
 from bot.store.views import load_anfrage
 
@@ -22,11 +22,7 @@ DOCUMENT_PATIENCE = timedelta(hours=2)
 
 
 def _document_settled(session: Session, paper: PaperRow, now: datetime) -> bool:
-    file = main_file(session, paper.id)
-    if file is None:
-        return True
-    doc = session.get(DocumentRow, file.id)
-    if doc is not None and doc.version_key == file.version_key:
+    if document_settled(session, paper.id):
         # Read, or tried and quarantined/refused (retried later with backoff): either way the
         # announcement goes out now, with the feed's data if the document gave nothing.
         return True

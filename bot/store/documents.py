@@ -54,12 +54,6 @@ def main_files(
     return out
 
 
-def document_url(session: Session, paper_id: str) -> str | None:
-    """Where the paper's document can be opened, if it has one."""
-    file = main_file(session, paper_id)
-    return (file.access_url or file.download_url) if file else None
-
-
 def read_document(session: Session, paper_id: str) -> DocumentRow | None:
     """The stored reading of the paper's document (any version), if there is one."""
     file = main_file(session, paper_id)
@@ -72,9 +66,9 @@ def parsed_document(session: Session, paper_id: str) -> dict[str, Any] | None:
     return doc.parsed if doc is not None and doc.status == "ok" else None
 
 
-def document_settled(session: Session, paper_id: str) -> bool | None:
+def document_settled(session: Session, paper_id: str) -> bool:
     """True when the paper has no document, or its current version was read (or tried and
-    quarantined); False when that version is still to be read; None without the paper."""
+    quarantined); False while that version is still to be read."""
     file = main_file(session, paper_id)
     if file is None:
         return True
