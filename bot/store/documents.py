@@ -54,7 +54,7 @@ def main_files(
     return out
 
 
-def read_document(session: Session, paper_id: str) -> DocumentRow | None:
+def _read_document(session: Session, paper_id: str) -> DocumentRow | None:
     """The stored reading of the paper's document (any version), if there is one."""
     file = main_file(session, paper_id)
     return session.get(DocumentRow, file.id) if file else None
@@ -62,7 +62,7 @@ def read_document(session: Session, paper_id: str) -> DocumentRow | None:
 
 def parsed_document(session: Session, paper_id: str) -> dict[str, Any] | None:
     """The stored parse of the paper's document when it was read successfully."""
-    doc = read_document(session, paper_id)
+    doc = _read_document(session, paper_id)
     return doc.parsed if doc is not None and doc.status == "ok" else None
 
 
