@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -50,7 +51,20 @@ def committee_label(
     return ", ".join(names[i] for i in ids if i in names) or meeting_name or None
 
 
-def meeting_labels(session: Session, meetings: Sequence[MeetingRow]) -> dict[str, str | None]:
+class NamedMeeting(Protocol):
+    """A stored meeting, or a read model of one with these columns (bot/store/calendar.py)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def name(self) -> str | None: ...
+
+    @property
+    def organization_ids(self) -> list[Any]: ...
+
+
+def meeting_labels(session: Session, meetings: Sequence[NamedMeeting]) -> dict[str, str | None]:
     """The committee label of each meeting, by meeting id."""
     names = organization_names(session, {o for m in meetings for o in m.organization_ids or []})
     return {
