@@ -92,7 +92,9 @@ LINK_READ_ANSWER = "Antwort lesen"
 STAND_LINE = "Stand der Sitzungsdaten: {when}"
 STAND_UNKNOWN = "unbekannt"
 
-# --- `poll --once --dry-run` ------------------------------------------------------------------
+# --- `poll --once --dry-run` and the terminal notifier (no SLACK_BOT_TOKEN) --------------------
+TERMINAL_POST = "\n--- Nachricht an {where} ---"
+TERMINAL_UPDATE = "\n--- Aktualisiert: Nachricht {ts} in {channel} ---"
 PREVIEW_UPDATE = "{channel} (Aktualisierung von {ts})"
 PREVIEW_THREAD = "{channel} (Antwort im Thread {ts})"
 PREVIEW_HEAD = "\n--- Probelauf: Nachricht an {where} ---"
