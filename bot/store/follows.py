@@ -27,7 +27,7 @@ MAX_FOLLOWS_PER_USER = 200
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The inputs of the Anfrage's event list at one moment (see jobs/lifecycle.paper_events)."""
+    """The inputs of the Anfrage's event list at one moment (see bot/outbox/events.paper_events)."""
 
     deleted: bool
     apps: tuple[Appearance, ...]
