@@ -46,7 +46,7 @@ MAX_IN_RUN_RETRIES = 3
 RECONCILE_MARGIN = 3600.0
 
 
-Counter = Literal["sent", "retried", "parked", "reconciled", "skipped", "gone"]
+CounterName = Literal["sent", "retried", "parked", "reconciled", "skipped", "gone"]
 
 
 @dataclass
@@ -63,7 +63,7 @@ class DeliveryReport:
         default_factory=threading.Lock, init=False, repr=False, compare=False
     )
 
-    def count(self, name: Counter, n: int = 1, *, error: str | None = None) -> None:
+    def count(self, name: CounterName, n: int = 1, *, error: str | None = None) -> None:
         """Add `n` to the counter `name` (and note `error`), safe from any worker thread."""
         with self._lock:
             setattr(self, name, getattr(self, name) + n)
