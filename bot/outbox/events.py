@@ -56,7 +56,8 @@ def _hash(text: str, n: int = 12) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:n]
 
 
-def _iso(moment: datetime) -> str:
+def iso(moment: datetime) -> str:
+    """The form a start time has in event keys and payloads."""
     return moment.astimezone(UTC).isoformat()
 
 
@@ -100,8 +101,8 @@ def paper_events(
             if a.start:
                 out.append(
                     Event(
-                        f"{paper_id}|agenda|{mid}|{_iso(a.start)}",
-                        {"type": EventType.AGENDA, "meeting_id": mid, "start": _iso(a.start)},
+                        f"{paper_id}|agenda|{mid}|{iso(a.start)}",
+                        {"type": EventType.AGENDA, "meeting_id": mid, "start": iso(a.start)},
                         tell=a.start > now and not a.result,
                     )
                 )

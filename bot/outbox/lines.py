@@ -7,13 +7,14 @@ moved again, the Anfrage was answered meanwhile): the row is then dropped, not s
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from bot.deadlines import overdue_days
+from bot.outbox.events import iso
 from bot.outbox.kinds import EventType
 from bot.slack import lifecycle_blocks as lb
 from bot.slack import texts
@@ -21,11 +22,6 @@ from bot.slack.blocks import fmt_date
 from bot.slack.escape import Mrkdwn, fill, link, ours
 from bot.store.events import PaperBrief, interim_brief, is_answered
 from bot.store.lifecycle import Appearance, appearances
-
-
-def iso(moment: datetime) -> str:
-    """The form a start time has in event keys and payloads."""
-    return moment.astimezone(UTC).isoformat()
 
 
 def appearance_on(session: Session, paper_id: str, meeting_id: object) -> Appearance | None:
