@@ -1,11 +1,13 @@
 """Benchmark the App Home view and the calendar feed on 100,000 papers.
 
 Fills a fresh SQLite file (and PostgreSQL when reachable) through the store's bulk upsert: papers
-(a third of them Anfragen), announcements of 20,000 of them, 5,000 answers, 3,000 meetings with
-Anfragen on their agendas, follows and abos. Then times `bot.slack.home.build_home` (what
-`app_home_opened` renders before `views.publish`) and `bot.ical.calendar_from_store` (what
-`GET /calendar/<token>.ics` returns), and prints p50/p99 per database. Target: well under
-Slack's 3 s for the Home view.
+(a third of them Anfragen, from five factions, one of them ours), announcements of 20,000 of
+them, 5,000 answers, 3,000 meetings with Anfragen on their agendas, follows and abos. Then times
+`bot.slack.home.build_home` (what `app_home_opened` renders before `views.publish`) with and
+without `[faction]`/`[deadlines]`, and `GET /calendar/<token>.ics` of the all-sessions token
+through `bot.ical.CalendarFeed` (2,000 sessions): cold (a new event cache per fetch: a server's
+first fetch, or every session changed) and warm (a calendar app's repeat fetch). Prints p50/p99
+per database and the load average. Target: well under Slack's 3 s for the Home view.
 
     .venv/bin/python bench/bench_home.py [--papers 100000] [--runs 30] [--no-postgres]
 """
@@ -25,8 +27,11 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.ical import calendar_from_store  # noqa: E402
+from bot.config import DeadlinesConfig, FactionConfig  # noqa: E402
+from bot.faction import NOBODY, Perspective  # noqa: E402
+from bot.ical import CalendarFeed  # noqa: E402
 from bot.slack.home import build_home  # noqa: E402
+from bot.store.calendar_tokens import ALL_SESSIONS, token_for  # noqa: E402
 from bot.store.db import make_engine, migrate, session_factory, transaction  # noqa: E402
 from bot.store.schema import (  # noqa: E402
     AgendaItemRow,
@@ -47,6 +52,11 @@ PG_URL = os.environ.get(
 TZ = ZoneInfo("Europe/Berlin")
 NOW = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
 B = "https://ris.example/oparl/body/1"
+FACTIONS = ("Fraktion Die Linke", "SPD-Fraktion", "CDU-Fraktion", "Fraktion GRÜNE", "FDP")
+OURS = Perspective(
+    faction=FactionConfig(name="Die Linke"),
+    deadlines=DeadlinesConfig(answer_days=28, paper_types=(("Große Anfrage", 56),)),
+)
 
 
 def fill(url: str, papers: int) -> None:
@@ -69,7 +79,12 @@ def fill(url: str, papers: int) -> None:
                 "ref_norm": f"14/{i}",
                 "ref_compact": f"14{i}",
                 "name": f"Anfrage zu Thema {i} <Radweg> & Emscher",
-                "paper_type": "Anfrage" if i % 3 == 0 else "Beschlussvorlage",
+                "paper_type": (
+                    ("Große Anfrage" if i % 7 == 0 else "Anfrage")
+                    if i % 3 == 0
+                    else "Beschlussvorlage"
+                ),
+                "faction": FACTIONS[(i // 3) % len(FACTIONS)] if i % 3 == 0 else None,
                 "date": date(2020, 1, 1) + timedelta(days=i % 1900),
                 "web": f"https://ris.example/vorgang/{i}",
                 "is_anfrage": i % 3 == 0,
@@ -173,22 +188,41 @@ def fill(url: str, papers: int) -> None:
 def timed(url: str, runs: int) -> dict[str, list[float]]:
     engine = make_engine(url)
     factory = session_factory(engine)
-    out: dict[str, list[float]] = {"App Home": [], "calendar (all sessions)": []}
+    with transaction(factory) as s:
+        token = token_for(s, ALL_SESSIONS, None, user="U1", now=NOW)
+    out: dict[str, list[float]] = {
+        "App Home, [faction] + [deadlines]": [],
+        "App Home, announced (no [faction])": [],
+        "calendar, 2,000 sessions, cold": [],
+        "calendar, 2,000 sessions, warm (cached)": [],
+    }
+    warm = CalendarFeed(factory, tz=TZ, clock=lambda: NOW)
+    warm(token)
     for _ in range(runs):
+        for name, perspective in (
+            ("App Home, [faction] + [deadlines]", OURS),
+            ("App Home, announced (no [faction])", NOBODY),
+        ):
+            t0 = time.perf_counter()
+            view = build_home(
+                factory, "U1", now=NOW, tz=TZ, default_channel="C0", perspective=perspective
+            )
+            out[name].append(time.perf_counter() - t0)
+            assert len(view["blocks"]) <= 100 and "Offene Anfragen" in str(view), view
+        cold = CalendarFeed(factory, tz=TZ, clock=lambda: NOW)
         t0 = time.perf_counter()
-        view = build_home(factory, "U1", now=NOW, tz=TZ, default_channel="C0")
-        out["App Home"].append(time.perf_counter() - t0)
-        assert len(view["blocks"]) <= 100 and "Offene Anfragen" in str(view)
+        body = cold(token)
+        out["calendar, 2,000 sessions, cold"].append(time.perf_counter() - t0)
+        assert body is not None and body.count(b"BEGIN:VEVENT") > 1000
         t0 = time.perf_counter()
-        with factory() as s:
-            body = calendar_from_store(s, now=NOW, tz=TZ)
-        out["calendar (all sessions)"].append(time.perf_counter() - t0)
-        assert body.count(b"BEGIN:VEVENT") > 1000
+        again = warm(token)
+        out["calendar, 2,000 sessions, warm (cached)"].append(time.perf_counter() - t0)
+        assert again == warm(token) and again is not None and len(again) > 100_000
     engine.dispose()
     return out
 
 
-def pg_url() -> str | None:
+def pg_url() -> tuple[str, str] | None:
     try:
         import psycopg
 
@@ -196,9 +230,17 @@ def pg_url() -> str | None:
         dsn = PG_URL.replace("postgresql+psycopg://", "postgresql://")
         with psycopg.connect(dsn, autocommit=True, connect_timeout=3) as conn:
             conn.execute(f'CREATE SCHEMA "{schema}"')
-        return f"{PG_URL}?options=-csearch_path%3D{schema}"
+        return f"{PG_URL}?options=-csearch_path%3D{schema}", schema
     except Exception:  # noqa: BLE001 - no PostgreSQL: SQLite only
         return None
+
+
+def drop_schema(schema: str) -> None:
+    import psycopg
+
+    dsn = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True, connect_timeout=3) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def main() -> None:
@@ -206,19 +248,27 @@ def main() -> None:
     ap.add_argument("--papers", type=int, default=100_000)
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--no-postgres", action="store_true")
+    ap.add_argument("--no-sqlite", action="store_true")
     args = ap.parse_args()
+    schemas = []
     with tempfile.TemporaryDirectory() as tmp:
-        urls = {"SQLite": f"sqlite:///{tmp}/home.db"}
+        urls = {} if args.no_sqlite else {"SQLite": f"sqlite:///{tmp}/home.db"}
         if not args.no_postgres and (pg := pg_url()):
-            urls["PostgreSQL"] = pg
-        print("| database | what | papers | p50 ms | p99 ms |\n|---|---|---|---|---|")
-        for name, url in urls.items():
-            fill(url, args.papers)
-            for what, times in timed(url, args.runs).items():
-                times.sort()
-                p50 = statistics.median(times) * 1000
-                p99 = times[min(len(times) - 1, int(len(times) * 0.99))] * 1000
-                print(f"| {name} | {what} | {args.papers:,} | {p50:.0f} | {p99:.0f} |")
+            urls["PostgreSQL"] = pg[0]
+            schemas.append(pg[1])
+        try:
+            print("| database | what | papers | p50 ms | p99 ms |\n|---|---|---|---|---|")
+            for name, url in urls.items():
+                fill(url, args.papers)
+                for what, times in timed(url, args.runs).items():
+                    times.sort()
+                    p50 = statistics.median(times) * 1000
+                    p99 = times[min(len(times) - 1, int(len(times) * 0.99))] * 1000
+                    print(f"| {name} | {what} | {args.papers:,} | {p50:.0f} | {p99:.0f} |")
+                print(f"load average after {name}: {os.getloadavg()}", flush=True)
+        finally:
+            for schema in schemas:
+                drop_schema(schema)
 
 
 if __name__ == "__main__":

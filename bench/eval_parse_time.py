@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.document.anfrage import parse_anfrage  # noqa: E402
+from bot.document.anfrage import parse_cleaned_anfrage  # noqa: E402
 from bot.document.clean import clean_text  # noqa: E402
 from tests.document.hostile_texts import BUILDERS  # noqa: E402
 
@@ -27,7 +27,7 @@ def measure(size: int) -> list[tuple[str, int, float]]:
     for name, build in BUILDERS.items():
         text = build(size)
         started = time.perf_counter()
-        parse_anfrage(clean_text(text))
+        parse_cleaned_anfrage(clean_text(text))
         rows.append((name, len(text.encode("utf-8")), time.perf_counter() - started))
     return rows
 

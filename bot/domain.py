@@ -34,6 +34,9 @@ class FileRef:
 
 @dataclass(frozen=True)
 class Consultation:
+    """An OParl Consultation from the feed: the paper on a meeting's agenda, by ids. The
+    Beratungsfolge printed in the document is ``bot.document.model.PrintedConsultation``."""
+
     id: str | None
     meeting_id: str | None = None
     agenda_item_id: str | None = None

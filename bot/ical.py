@@ -5,28 +5,40 @@ configured zone (TZID, with a VTIMEZONE), SUMMARY naming the committee, LOCATION
 page (http(s) only: feed URLs are untrusted), DESCRIPTION listing the Anfragen on the agenda,
 STATUS:CANCELLED for cancelled or removed sessions and SEQUENCE raised whenever a session moved.
 Text escaping (commas, semicolons, newlines) is the library's job.
+
+Serving is cached per VEVENT (`EventCache`): a calendar app fetches the whole feed every few
+hours, and serializing 2,000 events costs most of a second while the sessions rarely change. The
+key is the session's full content as read from the store on *this* request, so a changed
+session is never served from the cache; only its DTSTAMP stays that of the first build, which is
+what RFC 5546 readers expect of an unchanged event.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config import FactionConfig
+from bot.faction import is_ours, split_factions
 from bot.store.calendar import CalendarSession, calendar_sessions
-from bot.store.calendar_tokens import scope_of
+from bot.store.calendar_tokens import ALL_SESSIONS, scope_of
 
 PRODID = "-//anfragebot//Sitzungskalender//DE"
+NO_FACTION = FactionConfig()
 # A session without a (sensible) end is shown as two hours long.
 DEFAULT_LENGTH = timedelta(hours=2)
 SUMMARY = "{committee}"
 SUMMARY_CANCELLED = "Abgesagt: {committee}"
 DESCRIPTION_HEAD = "Anfragen auf der Tagesordnung:"
 DESCRIPTION_NONE = "Keine Anfragen auf der Tagesordnung."
+DESCRIPTION_OURS = " (Unsere Anfrage)"  # after the subject, with `[faction]` set
 DESCRIPTION_RIS = "Im Ratsinformationssystem: {url}"
 CALENDAR_NAME = "Sitzungen"
 CALENDAR_NAME_FOR = "Sitzungen: {committee}"
@@ -43,18 +55,21 @@ def _safe_url(url: str | None) -> str | None:
     return None
 
 
-def _description(s: CalendarSession) -> str:
+def _description(s: CalendarSession, faction: FactionConfig = NO_FACTION) -> str:
     lines = [DESCRIPTION_HEAD if s.anfragen else DESCRIPTION_NONE]
     for a in s.anfragen:
         top = f"TOP {a.top}: " if a.top else "- "
-        lines.append(f"{top}{a.reference or '?'} {a.subject or ''}".rstrip())
+        mark = DESCRIPTION_OURS if is_ours(split_factions(a.faction), faction) else ""
+        lines.append(f"{top}{a.reference or '?'} {a.subject or ''}".rstrip() + mark)
     url = _safe_url(s.web)
     if url:
         lines += ["", DESCRIPTION_RIS.format(url=url)]
     return "\n".join(lines)
 
 
-def event(s: CalendarSession, *, tz: ZoneInfo, now: datetime) -> icalendar.Event:
+def event(
+    s: CalendarSession, *, tz: ZoneInfo, now: datetime, faction: FactionConfig = NO_FACTION
+) -> icalendar.Event:
     committee = s.committee or s.name or UNKNOWN_COMMITTEE
     start = s.start.astimezone(tz)
     end = s.end.astimezone(tz) if s.end and s.end > s.start else start + DEFAULT_LENGTH
@@ -71,11 +86,78 @@ def event(s: CalendarSession, *, tz: ZoneInfo, now: datetime) -> icalendar.Event
     url = _safe_url(s.web)
     if url:
         ev.add("url", url)
-    ev.add("description", _description(s))
+    ev.add("description", _description(s, faction))
     ev.add("status", "CANCELLED" if s.cancelled else "CONFIRMED")
     if s.modified:
         ev.add("last-modified", s.modified.astimezone(UTC))
     return ev
+
+
+def _fold(line: bytes, limit: int = 75) -> bytes:
+    """RFC 5545 line folding, byte-identical to icalendar's (lines under `limit` octets, never
+    inside a UTF-8 sequence, a backslash or caret kept with the character after it) but without
+    its per-character Python loop, which was a third of the serialization time."""
+    width = limit - 1
+    if len(line) <= width:
+        return line
+    parts = []
+    pos = 0
+    while len(line) - pos > width:
+        cut = pos + width
+        while line[cut] & 0xC0 == 0x80:  # a UTF-8 continuation byte: cut before its lead
+            cut -= 1
+        if cut - pos > 1 and line[cut - 1] in b"\\^":
+            cut -= 1
+        parts.append(line[pos:cut])
+        pos = cut
+    parts.append(line[pos:])
+    return b"\r\n ".join(parts)
+
+
+def to_ical(component: icalendar.cal.Component) -> bytes:
+    """`component.to_ical()`, with the fast folding above (tests compare the two)."""
+    lines = component.content_lines()
+    return b"".join(_fold(str(line).encode()) + b"\r\n" for line in lines if line)
+
+
+class EventCache:
+    """Serialized VEVENTs by session content (LRU, thread-safe: `serve` answers calendar apps
+    from several threads)."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.size = size
+        self._events: OrderedDict[tuple[CalendarSession, str, tuple[str, ...]], bytes] = (
+            OrderedDict()
+        )
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def event(
+        self,
+        s: CalendarSession,
+        *,
+        tz: ZoneInfo,
+        now: datetime,
+        faction: FactionConfig = NO_FACTION,
+    ) -> bytes:
+        key = (s, tz.key, faction.names)
+        with self._lock:
+            found = self._events.get(key)
+            if found is not None:
+                self._events.move_to_end(key)
+                self.hits += 1
+                return found
+        body = to_ical(event(s, tz=tz, now=now, faction=faction))
+        with self._lock:
+            self.misses += 1
+            self._events[key] = body
+            while len(self._events) > self.size:
+                self._events.popitem(last=False)
+        return body
+
+
+_END = b"END:VCALENDAR\r\n"
 
 
 def build_calendar(
@@ -84,6 +166,8 @@ def build_calendar(
     tz: ZoneInfo,
     now: datetime,
     committee: str | None = None,
+    cache: EventCache | None = None,
+    faction: FactionConfig = NO_FACTION,
 ) -> bytes:
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
@@ -94,9 +178,13 @@ def build_calendar(
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", tz.key)
     cal.add_component(vtimezone(tz, now.astimezone(tz).year))
-    for s in sessions:
-        cal.add_component(event(s, tz=tz, now=now))
-    return bytes(cal.to_ical())
+    # The calendar's own lines, then the events spliced in before its END line: the same bytes
+    # as `cal.to_ical()` with the events added (icalendar writes subcomponents in order).
+    head = to_ical(cal)
+    assert head.endswith(_END)
+    events = cache or EventCache(size=len(sessions) + 1)
+    body = [events.event(s, tz=tz, now=now, faction=faction) for s in sessions]
+    return b"".join([head[: -len(_END)], *body, _END])
 
 
 # -- VTIMEZONE ----------------------------------------------------------------------------------
@@ -190,15 +278,27 @@ def calendar_from_store(
     tz: ZoneInfo,
     committee: str | None = None,
     channel: str | None = None,
+    cache: EventCache | None = None,
+    faction: FactionConfig = NO_FACTION,
 ) -> bytes:
+    if channel == ALL_SESSIONS:
+        channel = None  # a token asked for in a direct message: every session
     sessions = calendar_sessions(
         session, since=now - PAST, tz=tz, committee=committee, channel=channel
     )
-    return build_calendar(sessions, tz=tz, now=now, committee=committee)
+    return build_calendar(
+        sessions, tz=tz, now=now, committee=committee, cache=cache, faction=faction
+    )
 
 
 def calendar_for_token(
-    factory: sessionmaker[Session], token: str, *, now: datetime, tz: ZoneInfo
+    factory: sessionmaker[Session],
+    token: str,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    cache: EventCache | None = None,
+    faction: FactionConfig = NO_FACTION,
 ) -> bytes | None:
     """The feed behind a subscription URL; None for a token nobody was given."""
     with factory() as session:
@@ -206,5 +306,34 @@ def calendar_for_token(
         if scope is None:
             return None
         return calendar_from_store(
-            session, now=now, tz=tz, committee=scope.committee, channel=scope.channel
+            session,
+            now=now,
+            tz=tz,
+            committee=scope.committee,
+            channel=scope.channel,
+            cache=cache,
+            faction=faction,
+        )
+
+
+class CalendarFeed:
+    """`GET /calendar/<token>.ics` for `serve`: one `EventCache` for the server's lifetime."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        *,
+        tz: ZoneInfo,
+        clock: Callable[[], datetime],
+        faction: FactionConfig = NO_FACTION,
+    ) -> None:
+        self.factory = factory
+        self.faction = faction
+        self.tz = tz
+        self.clock = clock
+        self.cache = EventCache()
+
+    def __call__(self, token: str) -> bytes | None:
+        return calendar_for_token(
+            self.factory, token, now=self.clock(), tz=self.tz, cache=self.cache
         )

@@ -4,7 +4,7 @@
 The answer file (the answer paper's main file, or the answer file on the Anfrage's own paper) is
 fetched and read by the same machinery as the Anfrage's document (jobs/documents.py: the
 council-origin download policy, the sandboxed reader, quarantine with backoff 1 h, 6 h, 24 h).
-Its text is then paired with the Anfrage's stored parse (`pair_answers`, pure) and stored.
+Its text is then paired with the Anfrage's stored parse (`pair_cleaned_answers`, pure) and stored.
 
 When the answer is linked, this runs in the same poll before the thread reply is queued, so the
 reply normally carries the excerpts. Rule when the answer document cannot be read (refused,
@@ -22,7 +22,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.document.answers import pair_answers
+from bot.document.answers import pair_cleaned_answers
 from bot.document.model import ParsedAnfrage
 from bot.store.answer_pairing import (
     AnswerFile,
@@ -95,7 +95,7 @@ def _pair_if_needed(factory: sessionmaker[Session], af: AnswerFile, now: datetim
             return 0
         parsed = anfrage_parse(session, af.anfrage_id)
         anfrage = ParsedAnfrage.from_json_dict(parsed) if parsed else None
-        pairing = pair_answers(text, anfrage)
+        pairing = pair_cleaned_answers(text, anfrage)  # stored text is cleaned already
         save_pairing(session, af.anfrage_id, file, pairing.to_json_dict(), now)
     log.info(
         "answer to %s read: %d questions, %d unanswered",

@@ -356,7 +356,11 @@ def pair_answers(text: str, anfrage: ParsedAnfrage | None = None) -> AnswerPairi
 
     ``anfrage`` gives the questions (and their numbers); without it the questions the answer
     re-lists are used. A text that is no answer gives an empty pairing."""
-    cleaned = clean_text(text or "")
+    return pair_cleaned_answers(clean_text(text or ""), anfrage)
+
+
+def pair_cleaned_answers(cleaned: str, anfrage: ParsedAnfrage | None = None) -> AnswerPairing:
+    """``pair_answers`` for a text ``clean_text`` has already cleaned (the CLI cleans once)."""
     if not cleaned or (anfrage is None and not is_answer_document(cleaned)):
         return AnswerPairing()
     lines = cleaned.split("\n")

@@ -256,23 +256,12 @@ def _ends_wrapped_line(lines: list[str], idx: int, headers: set[str]) -> bool:
     )
 
 
-# The last results of clean_text. The CLI and the pipeline clean a text and the parser cleans
-# it again; clean_text is idempotent, so the cleaned text maps to itself and is not redone.
-_LAST_CLEANED: dict[str, str] = {}
-
-
 def clean_text(raw: str) -> str:
-    """Return ``raw`` with PDF extraction artefacts removed; line structure is kept."""
-    if not raw:
-        return ""
-    done = _LAST_CLEANED.get(raw)
-    if done is not None:
-        return done
-    cleaned = _clean_text(raw)
-    _LAST_CLEANED.clear()
-    _LAST_CLEANED[raw] = cleaned
-    _LAST_CLEANED[cleaned] = cleaned
-    return cleaned
+    """Return ``raw`` with PDF extraction artefacts removed; line structure is kept.
+
+    Callers clean a document once: the reader and the CLI pass the cleaned text on to
+    ``parse_cleaned_anfrage`` / ``pair_cleaned_answers``."""
+    return _clean_text(raw) if raw else ""
 
 
 def _clean_text(raw: str) -> str:

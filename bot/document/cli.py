@@ -6,8 +6,8 @@ import json
 import os
 from typing import TextIO
 
-from bot.document.anfrage import parse_anfrage
-from bot.document.answers import pair_answers
+from bot.document.anfrage import parse_cleaned_anfrage
+from bot.document.answers import pair_cleaned_answers
 from bot.document.clean import clean_text
 from bot.document.extract import MAX_DOCUMENT_BYTES, extract_pdf_text
 from bot.document.model import AnswerPairing, ParsedAnfrage
@@ -107,9 +107,11 @@ def run_parse(
     try:
         raw = load_document_text(path)
         cleaned = clean_text(raw)
-        parsed = parse_anfrage(cleaned)
-        context = parse_anfrage(clean_text(load_document_text(anfrage))) if anfrage else None
-        pairing = pair_answers(cleaned, context)
+        parsed = parse_cleaned_anfrage(cleaned)
+        context = (
+            parse_cleaned_anfrage(clean_text(load_document_text(anfrage))) if anfrage else None
+        )
+        pairing = pair_cleaned_answers(cleaned, context)
     except DocumentError as e:
         err.write(f"Fehler: {e}\n")
         return EXIT_BAD_INPUT

@@ -38,7 +38,10 @@ class Question:
 
 
 @dataclass(frozen=True)
-class Consultation:
+class PrintedConsultation:
+    """One line of the Beratungsfolge printed on the paper (not the feed's OParl consultation,
+    ``bot.domain.Consultation``)."""
+
     committee: str
     role: str | None = None
     date: dt.date | None = None
@@ -53,7 +56,7 @@ class Consultation:
         }
 
     @classmethod
-    def from_json_dict(cls, data: dict[str, Any]) -> Consultation:
+    def from_json_dict(cls, data: dict[str, Any]) -> PrintedConsultation:
         return cls(
             committee=str(data["committee"]),
             role=data.get("role"),
@@ -70,7 +73,7 @@ class ParsedAnfrage:
     subject: str | None = None
     factions: tuple[str, ...] = ()
     questions: tuple[Question, ...] = ()
-    consultations: tuple[Consultation, ...] = ()
+    consultations: tuple[PrintedConsultation, ...] = ()
     signatories: tuple[str, ...] = field(default=())
 
     def to_json_dict(self) -> dict[str, Any]:
@@ -96,7 +99,7 @@ class ParsedAnfrage:
             factions=tuple(str(f) for f in data.get("factions") or ()),
             questions=tuple(Question.from_json_dict(q) for q in data.get("questions") or ()),
             consultations=tuple(
-                Consultation.from_json_dict(c) for c in data.get("consultations") or ()
+                PrintedConsultation.from_json_dict(c) for c in data.get("consultations") or ()
             ),
             signatories=tuple(str(s) for s in data.get("signatories") or ()),
         )

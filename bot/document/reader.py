@@ -6,7 +6,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from bot.document.anfrage import parse_anfrage
+from bot.document.anfrage import parse_cleaned_anfrage
 from bot.document.clean import clean_text
 from bot.document.extract import MAX_DOCUMENT_BYTES, extract_pdf_text
 from bot.document.model import ParsedAnfrage
@@ -55,18 +55,18 @@ def read_document(
         if feed_text and len(feed_text) <= MAX_DOCUMENT_BYTES:
             cleaned = clean_text(feed_text)
             if _letters(cleaned) >= MIN_FEED_LETTERS:
-                return DocumentResult(cleaned, parse_anfrage(cleaned), STATUS_OK, None, 0)
+                return DocumentResult(cleaned, parse_cleaned_anfrage(cleaned), STATUS_OK, None, 0)
         if not data:
             if feed_text:
                 cleaned = clean_text(feed_text[:MAX_DOCUMENT_BYTES])
-                return DocumentResult(cleaned, parse_anfrage(cleaned), STATUS_OK, None, 0)
+                return DocumentResult(cleaned, parse_cleaned_anfrage(cleaned), STATUS_OK, None, 0)
             return DocumentResult(None, None, STATUS_ERROR, "Kein Dokumentinhalt vorhanden.", 0)
         if not _is_pdf(data, mime_type) and (mime_type or "").lower().startswith("text/"):
             if len(data) > MAX_DOCUMENT_BYTES:
                 raise DocumentError("Das Dokument ist zu groß (höchstens 50 MB).")
             raw = _decode(data)
             cleaned = clean_text(raw)
-            return DocumentResult(cleaned, parse_anfrage(cleaned), STATUS_OK, None, 0)
+            return DocumentResult(cleaned, parse_cleaned_anfrage(cleaned), STATUS_OK, None, 0)
         extracted = extract_pdf_text(data, max_pages=max_pages)
         if not extracted.has_text_layer:
             return DocumentResult(
@@ -77,7 +77,8 @@ def read_document(
                 extracted.pages,
             )
         cleaned = clean_text(extracted.text)
-        return DocumentResult(cleaned, parse_anfrage(cleaned), STATUS_OK, None, extracted.pages)
+        parsed = parse_cleaned_anfrage(cleaned)
+        return DocumentResult(cleaned, parsed, STATUS_OK, None, extracted.pages)
     except DocumentError as e:
         return DocumentResult(None, None, STATUS_ERROR, str(e), 0)
     except MemoryError:

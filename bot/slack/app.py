@@ -105,7 +105,14 @@ def build_app(
 def register(app: App, factory: sessionmaker[Session], config: Config, clock: Clock) -> None:
     tz = config.reminders.timezone
     perspective = perspective_of(config)
-    register_home(app, factory, tz=tz, default_channel=config.slack.channel, clock=clock)
+    register_home(
+        app,
+        factory,
+        tz=tz,
+        default_channel=config.slack.channel,
+        clock=clock,
+        perspective=perspective,
+    )
 
     def safe(work: Callable[[Session], Reply]) -> Reply:
         try:

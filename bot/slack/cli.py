@@ -49,14 +49,15 @@ def run_serve(
 def calendar_source(
     config: Config, factory: sessionmaker[Session], now: datetime | None
 ) -> Callable[[str], bytes | None]:
-    """`GET /calendar/<token>.ics` for `serve` (issue 14)."""
-    from bot.ical import calendar_for_token
+    """`GET /calendar/<token>.ics` for `serve` (issue 14): one event cache per server."""
+    from bot.ical import CalendarFeed
 
-    def feed(token: str) -> bytes | None:
-        moment = now or datetime.now(UTC)
-        return calendar_for_token(factory, token, now=moment, tz=config.reminders.timezone)
-
-    return feed
+    return CalendarFeed(
+        factory,
+        tz=config.reminders.timezone,
+        clock=lambda: now or datetime.now(UTC),
+        faction=config.faction,
+    )
 
 
 def run_ical(
@@ -75,6 +76,7 @@ def run_ical(
                 tz=config.reminders.timezone,
                 committee=committee,
                 channel=channel,
+                faction=config.faction,
             )
     finally:
         engine.dispose()

@@ -63,7 +63,7 @@ from bot.slack.parse import (
     parse_subscription_id,
 )
 from bot.slack.statistics import StatsSyntaxError, parse_statistics, statistics_message
-from bot.store.calendar_tokens import token_for
+from bot.store.calendar_tokens import ALL_SESSIONS, token_for
 from bot.store.follows import (
     MAX_FOLLOWS_PER_USER,
     Followed,
@@ -450,14 +450,17 @@ def _calendar(session: Session, command: Command, ctx: Context) -> Reply:
     if not ctx.public_url:
         return _say(ours(pt.CALENDAR_NO_URL))
     committee = command.arg.strip()[:200] or None
-    token = token_for(session, ctx.channel, committee, user=ctx.user, now=ctx.now)
+    # A direct message (Slack ids "D…") has no abos and no announcements: its calendar would
+    # stay empty, so it gets every session (or the named committee's) instead.
+    direct = ctx.channel.startswith("D")
+    scope = ALL_SESSIONS if direct else ctx.channel
+    token = token_for(session, scope, committee, user=ctx.user, now=ctx.now)
     # The base comes from our own configuration (an http(s) URL, checked on load).
     url = f"{ctx.public_url.rstrip('/')}/calendar/{token}.ics"
-    what = (
-        fill(pt.CALENDAR_WHAT_COMMITTEE, committee=mrkdwn(committee))
-        if committee
-        else ours(pt.CALENDAR_WHAT_CHANNEL)
-    )
+    if committee:
+        what = fill(pt.CALENDAR_WHAT_COMMITTEE, committee=mrkdwn(committee))
+    else:
+        what = ours(pt.CALENDAR_WHAT_ALL if direct else pt.CALENDAR_WHAT_CHANNEL)
     return _say(fill(pt.CALENDAR_URL, what=what, url=link(url, mrkdwn(url))))
 
 

@@ -18,6 +18,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.faction import NOBODY, Perspective
 from bot.slack import personal_texts as pt
 from bot.slack.blocks import Block, context, fmt_date, header, or_unknown, pack, section
 from bot.slack.escape import (
@@ -47,11 +48,12 @@ def _days(n: int) -> Mrkdwn:
 
 
 def order_open(items: Sequence[OpenItem], today: date) -> list[OpenItem]:
-    """Overdue first (longest overdue first), then by deadline, then oldest first."""
+    """Most urgent first: a deadline before none, the earliest deadline (the longest overdue)
+    first; without one, oldest first. Stable, so the store's finer order (date, first seen)
+    stays among equals."""
 
-    def key(i: OpenItem) -> tuple[int, date, date, str]:
-        overdue = i.deadline is not None and i.deadline < today
-        return (0 if overdue else 1, i.deadline or date.max, i.since, i.paper.paper_id)
+    def key(i: OpenItem) -> tuple[bool, date]:
+        return (i.deadline is None, i.deadline or date.max)
 
     return sorted(items, key=key)
 
@@ -151,10 +153,12 @@ def home_view(data: HomeData, *, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
         lines = [open_line(i, today) for i in order_open(data.open_items, today)]
         if data.open_total > len(data.open_items):
             lines.append(fill(pt.HOME_MORE, n=data.open_total - len(data.open_items)))
-        blocks.append(context(ours(pt.HOME_OPEN_SCOPE)))
+        scope = pt.HOME_OPEN_SCOPE_FACTION if data.ours_by_faction else pt.HOME_OPEN_SCOPE
+        blocks.append(context(ours(scope)))
         blocks += [section(c) for c in pack(lines)]
     else:
-        blocks.append(section(ours(pt.HOME_OPEN_NONE)))
+        none = pt.HOME_OPEN_NONE_FACTION if data.ours_by_faction else pt.HOME_OPEN_NONE
+        blocks.append(section(ours(none)))
     # The next sessions with Anfragen on their agenda.
     blocks += _section_of(pt.HOME_SESSIONS)
     if data.sessions:
@@ -203,10 +207,18 @@ def build_home(
     now: datetime,
     tz: ZoneInfo,
     default_channel: str | None,
+    perspective: Perspective = NOBODY,
 ) -> dict[str, Any]:
     try:
         with factory() as session:
-            data = load_home(session, user, now=now, tz=tz, default_channel=default_channel)
+            data = load_home(
+                session,
+                user,
+                now=now,
+                tz=tz,
+                default_channel=default_channel,
+                perspective=perspective,
+            )
         return home_view(data, now=now, tz=tz)
     except Exception:  # noqa: BLE001 - the user gets a view whatever broke
         log.exception("App Home for %s failed", user)
@@ -220,6 +232,7 @@ def register_home(
     tz: ZoneInfo,
     default_channel: str | None,
     clock: Callable[[], datetime],
+    perspective: Perspective = NOBODY,
 ) -> None:
     """`app_home_opened` (bot event, manifest) → `views.publish` for that user."""
 
@@ -230,7 +243,14 @@ def register_home(
         user = str(event.get("user") or "")
         if not user:
             return
-        view = build_home(factory, user, now=clock(), tz=tz, default_channel=default_channel)
+        view = build_home(
+            factory,
+            user,
+            now=clock(),
+            tz=tz,
+            default_channel=default_channel,
+            perspective=perspective,
+        )
         try:
             client.views_publish(user_id=user, view=view)
         except Exception as e:  # noqa: BLE001 - logged; the next opening tries again

@@ -36,6 +36,11 @@ CALENDAR_URL = (
 )
 CALENDAR_WHAT_CHANNEL = "dieses Kanals (Sitzungen mit hier angekündigten Anfragen)"
 CALENDAR_WHAT_COMMITTEE = "für „{committee}“"
+CALENDAR_WHAT_ALL = (
+    "aller Sitzungen (hier in der Direktnachricht gibt es keine Kanal-Abos; im Kanal gibt "
+    "`/anfrage kalender` die Sitzungen mit dort angekündigten Anfragen, `/anfrage kalender "
+    "Gremium` die eines Gremiums)"
+)
 
 # --- direct messages to followers --------------------------------------------------------
 DM_TITLE = "{ref} · {subject}"
@@ -49,6 +54,11 @@ HOME_UPDATED = "Stand: {when}"
 HOME_OPEN = "Offene Anfragen ({n})"
 HOME_OPEN_NONE = "Keine offenen Anfragen: alle angekündigten Anfragen sind beantwortet."
 HOME_OPEN_SCOPE = "Angekündigte Anfragen ohne Antwort, überfällige und älteste zuerst."
+HOME_OPEN_SCOPE_FACTION = (
+    "Anfragen unserer Fraktion ohne Antwort: überfällige zuerst, dann nach Frist, "
+    "dann die ältesten."
+)
+HOME_OPEN_NONE_FACTION = "Keine offenen Anfragen unserer Fraktion: alle sind beantwortet."
 HOME_OPEN_LINE = "*{ref}* · {age} · {subject}"
 HOME_OPEN_OVERDUE = "*überfällig* seit {days}"
 HOME_OPEN_DUE = "fällig bis {date}"

@@ -16,6 +16,7 @@ kernel reset connections at 32 concurrent requests.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -172,7 +173,20 @@ class _Handler(BaseHTTPRequestHandler):
         if body is None:
             self._send(404, b"not found")
             return
-        headers = {"Content-Type": "text/calendar; charset=utf-8", "Cache-Control": "no-cache"}
+        # A validator, so a calendar app's repeat fetch of an unchanged feed is a 304 without
+        # the body ("no-cache" = revalidate every time, never serve a stale copy).
+        etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+        if etag in (self.headers.get("If-None-Match") or "").replace(" ", "").split(","):
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.send_header("Cache-Control", "no-cache")
+            self.end_headers()
+            return
+        headers = {
+            "Content-Type": "text/calendar; charset=utf-8",
+            "Cache-Control": "no-cache",
+            "ETag": etag,
+        }
         self._send(200, body, headers)
 
     def do_POST(self) -> None:  # noqa: N802

@@ -17,6 +17,11 @@ from bot.store.upsert import dialect_insert
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,100}")
 
 
+# The "channel" of tokens handed out in direct messages: a DM has no abos and no announcements,
+# so its calendar is every session (or one committee's). Not a Slack id (those are [A-Z0-9]).
+ALL_SESSIONS = "*"
+
+
 @dataclass(frozen=True)
 class CalendarScope:
     """What a token grants: the calendar of this channel, optionally of one committee."""

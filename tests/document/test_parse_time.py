@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from bot.document.anfrage import parse_anfrage
+from bot.document.anfrage import parse_cleaned_anfrage
 from bot.document.clean import clean_text
 from tests.document.hostile_texts import BUILDERS
 
@@ -23,7 +23,7 @@ def test_pathological_text_parses_in_linear_time(name: str) -> None:
     text = BUILDERS[name](SIZE)
     assert len(text) >= SIZE * 0.9
     started = time.perf_counter()
-    parsed = parse_anfrage(clean_text(text))
+    parsed = parse_cleaned_anfrage(clean_text(text))
     elapsed = time.perf_counter() - started
     assert elapsed < GUARD_SECONDS, f"{name}: {elapsed:.1f} s for {len(text)} characters"
     # The valid Anfrage around the noise is still read (a list of 99 numbered questions may

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from bot.document.anfrage.lines import ws
 from bot.document.model import Question
 
 # Phrases with which a faction puts its questions (the request cue of a paragraph).
@@ -57,15 +58,14 @@ _ABBREV_END_RE = re.compile(
 )
 
 
-def _ws(s: str) -> str:
-    return re.sub(r"\s+", " ", s).strip()
+_SENTENCE_END_RE = re.compile(r"[.?!][“”\"»]?(?=\s+[A-ZÄÖÜ„\"])")
 
 
 def sentences(text: str) -> list[str]:
     """Split a paragraph into sentences; abbreviations and ordinals ("30. Juni") do not end one."""
     out: list[str] = []
     start = 0
-    for m in re.finditer(r"[.?!][“”\"»]?(?=\s+[A-ZÄÖÜ„\"])", text):
+    for m in _SENTENCE_END_RE.finditer(text):
         # Only the end of the piece decides; searching the whole growing piece would make a
         # long paragraph of ordinals quadratic.
         tail = text[max(start, m.end() - 40) : m.end()].strip()
@@ -87,7 +87,7 @@ def split_questions(text: str) -> list[str]:
     """The questions in one run of text: each question sentence (with the sentences that
     continue it), without a lead-in that ends in a colon. Statements are dropped."""
     # Numbers run into the text ("…: 1. Wie viele …? 2. Wie hoch …?") only separate questions.
-    text = _INLINE_NUMBER_RE.sub(" ", _ws(text))
+    text = _INLINE_NUMBER_RE.sub(" ", ws(text))
     text = _LEAD_IN_RE.sub("", text, count=1) if REQUEST_CUE_RE.search(text) else text
     out: list[str] = []
     for s in sentences(text):
@@ -108,7 +108,7 @@ def _paragraphs(lines: list[str]) -> list[tuple[int, int, str]]:
             if start is None:
                 start = i
         elif start is not None:
-            out.append((start, i, _ws(" ".join(lines[start:i]))))
+            out.append((start, i, ws(" ".join(lines[start:i]))))
             start = None
     return out
 
