@@ -22,7 +22,7 @@ from bot.errors import BotError, ConfigError
 from bot.logs import setup_logging
 
 if TYPE_CHECKING:
-    from jobs.deliver import DeliveryReport
+    from bot.outbox.send import DeliveryReport
     from jobs.poll import PollReport
 
 log = logging.getLogger("anfragebot")

@@ -4,7 +4,7 @@ A document that cannot be fetched (refused origin, HTTP error, size or time cap)
 sandbox's memory, CPU, page or time limit, a broken PDF) is quarantined: recorded with its
 reason and tried again after 1 h, 6 h and 24 h. It never blocks the other documents, and it
 never holds back the announcement: a recorded attempt settles the document for
-`jobs.announce`, which then announces with what the feed says.
+`bot.outbox.routing`, which then announces with what the feed says.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.domain import Meeting
 from bot.store.batches import chunks as chunks  # re-exported: callers import it from here
 from bot.store.deliveries import enqueue
+from bot.store.kinds import Kind, State
 from bot.store.labels import committee_label, organization_names
 from bot.store.schema import (
     AgendaItemRow,
@@ -45,12 +46,12 @@ def tracked(
     session: Session, *, sent_only: bool, paper_ids: Sequence[str] | None = None
 ) -> list[Tracked]:
     query = select(Delivery.paper_id, Delivery.channel, Delivery.status, Delivery.ts).where(
-        Delivery.kind == "announce", Delivery.paper_id.is_not(None)
+        Delivery.kind == Kind.ANNOUNCE, Delivery.paper_id.is_not(None)
     )
     if sent_only:
-        query = query.where(Delivery.status == "sent")
+        query = query.where(Delivery.status == State.SENT)
     else:
-        query = query.where(Delivery.status != "parked")
+        query = query.where(Delivery.status != State.PARKED)
     out: list[Tracked] = []
     if paper_ids is None:
         rows: Iterable[Any] = session.execute(query.order_by(Delivery.id)).all()
@@ -367,7 +368,7 @@ def drop_pending(session: Session, *, kind: str, channel: str, keys: Sequence[st
         delete(Delivery).where(
             Delivery.kind == kind,
             Delivery.channel == channel,
-            Delivery.status == "pending",
+            Delivery.status == State.PENDING,
             Delivery.key.in_(list(keys)),
         )
     )
@@ -377,7 +378,7 @@ def drop_pending(session: Session, *, kind: str, channel: str, keys: Sequence[st
 def parent_message(session: Session, channel: str, paper_id: str) -> Delivery | None:
     return session.scalars(
         select(Delivery).where(
-            Delivery.kind == "announce", Delivery.channel == channel, Delivery.key == paper_id
+            Delivery.kind == Kind.ANNOUNCE, Delivery.channel == channel, Delivery.key == paper_id
         )
     ).first()
 
@@ -417,7 +418,7 @@ def save_answer_link(
 def announce_channels(session: Session) -> list[str]:
     rows = session.scalars(
         select(Delivery.channel)
-        .where(Delivery.kind == "announce", Delivery.status == "sent")
+        .where(Delivery.kind == Kind.ANNOUNCE, Delivery.status == State.SENT)
         .distinct()
     ).all()
     return sorted(rows)

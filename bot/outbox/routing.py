@@ -1,17 +1,16 @@
-"""Route new Anfragen to channels (outbox rows) once their document has been read."""
+"""Route new Anfragen to channels (one `announce` row each) once their document has been read."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.outbox.kinds import Kind
 from bot.store.db import transaction
 from bot.store.deliveries import enqueue
-from bot.store.documents import document_settled
-from bot.store.schema import PaperRow
+from bot.store.events import mark_routed, pending_announcements, routable_source
 from bot.store.subscriptions import channels_for
 from bot.store.views import load_anfrage
 
@@ -21,43 +20,29 @@ log = logging.getLogger(__name__)
 DOCUMENT_PATIENCE = timedelta(hours=2)
 
 
-def _document_settled(session: Session, paper: PaperRow, now: datetime) -> bool:
-    if document_settled(session, paper.id):
-        # Read, or tried and quarantined/refused (retried later with backoff): either way the
-        # announcement goes out now, with the feed's data if the document gave nothing.
-        return True
-    return now - paper.first_seen_at > DOCUMENT_PATIENCE
-
-
 def route_pending(
     factory: sessionmaker[Session], *, default_channel: str | None, now: datetime
 ) -> int:
     """Turn pending papers into one delivery per matching channel; returns deliveries added."""
     added = 0
     with factory() as session:
-        ids = session.scalars(
-            select(PaperRow.id)
-            .where(PaperRow.announce_state == "pending")
-            .order_by(PaperRow.date, PaperRow.id)
-        ).all()
+        ids = pending_announcements(session)
     for paper_id in ids:
         with transaction(factory) as session:
-            paper = session.get(PaperRow, paper_id)
-            if paper is None or paper.announce_state != "pending":
-                continue
-            if not _document_settled(session, paper, now):
+            source = routable_source(session, paper_id, now=now, patience=DOCUMENT_PATIENCE)
+            if source is None:
                 continue
             view = load_anfrage(session, paper_id)
             if view is None:
                 continue
-            for channel in channels_for(session, view, paper.source, default_channel):
+            for channel in channels_for(session, view, source, default_channel):
                 added += enqueue(
                     session,
-                    kind="announce",
+                    kind=Kind.ANNOUNCE,
                     channel=channel,
                     key=paper_id,
                     paper_id=paper_id,
                     now=now,
                 )
-            paper.announce_state = "routed"
+            mark_routed(session, paper_id)
     return added
