@@ -211,7 +211,7 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
                 n = requeue_parked(session, datetime.now(UTC), args.channel)
         finally:
             rt.close()
-        print(f"{n} geparkte Zustellung(en) wieder eingereiht; der nächste Abruf sendet sie.")
+        print(f"{n} parked delivery(ies) queued again; the next poll sends them.")
         return 0
     if args.command == "status":
         from bot.status import print_status

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.domain import AgendaItem, Body, Consultation, FileRef, Meeting, Organization, Paper
-from bot.feed.quirks import as_list, is_placeholder
+from bot.feed.quirks import as_list, is_placeholder_value
+from bot.timezone import FEED_ZONE
 
 Raw = dict[str, Any]
 
@@ -39,8 +39,6 @@ def object_id(raw: Raw) -> str:
     return oid
 
 
-# German council servers mean local time when they leave out the offset (or send a date only).
-FEED_ZONE = ZoneInfo("Europe/Berlin")
 MIN_YEAR, MAX_YEAR = 1000, 3000
 
 
@@ -84,7 +82,7 @@ def ref_id(value: Any) -> str | None:
     if isinstance(value, str):
         value = _clean(value).strip()
         # A reference too long to store is dropped (the object itself is kept).
-        return None if is_placeholder(value) or len(value) > MAX_ID else value
+        return None if is_placeholder_value(value) or len(value) > MAX_ID else value
     if isinstance(value, dict):
         return ref_id(value.get("id")) if isinstance(value.get("id"), str) else None
     return None
@@ -97,7 +95,7 @@ def ref_ids(value: Any) -> tuple[str, ...]:
 def _str(value: Any) -> str | None:
     if isinstance(value, str):
         value = " ".join(_clean(value).split())
-        return None if is_placeholder(value) else value
+        return None if is_placeholder_value(value) else value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     return None
@@ -134,7 +132,7 @@ def parse_file(raw: Any) -> FileRef | None:
         mime_type=_str(raw.get("mimeType")),
         access_url=_str(raw.get("accessUrl")),
         download_url=_str(raw.get("downloadUrl")),
-        text=text if isinstance(text, str) and not is_placeholder(text) else None,
+        text=text if isinstance(text, str) and not is_placeholder_value(text) else None,
         size=_int(raw.get("size")),
         checksum=_str(raw.get("sha512Checksum")) or _str(raw.get("sha1Checksum")),
         modified=parse_datetime(raw.get("modified")),

@@ -40,12 +40,12 @@ from bot.store.answer_pairing import pairing_keys
 from bot.store.db import transaction
 from bot.store.deliveries import enqueue
 from bot.store.events import answer_keys, deleted_flags
+from bot.store.labels import is_placeholder_meeting
 from bot.store.lifecycle import (
     Appearance,
     OutboxRow,
     appearances,
     drop_pending,
-    is_placeholder,
     record_as_sent,
     rows_for_papers,
     tracked,
@@ -87,7 +87,7 @@ def paper_events(
     else:
         for a in apps:
             local = a.start.astimezone(tz).date() if a.start else None
-            if is_placeholder(a.meeting_name, a.start, local):
+            if is_placeholder_meeting(a.meeting_name, a.start, local):
                 continue
             mid = a.meeting_id
             if a.cancelled or a.deleted:

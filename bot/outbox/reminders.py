@@ -29,9 +29,8 @@ from bot.store.db import transaction
 from bot.store.deliveries import Claimed, enqueue
 from bot.store.events import deleted_flags, paper_brief
 from bot.store.events import meeting as stored_meeting
+from bot.store.labels import is_placeholder_meeting, meeting_label
 from bot.store.lifecycle import (
-    committee_name,
-    is_placeholder,
     on_meetings,
     queued_keys,
     tracked,
@@ -107,7 +106,9 @@ def plan_reminders(
         m
         for m in upcoming_meetings(session, after=now, until=now + horizon)
         if m.start
-        and not is_placeholder(m.name, m.start, m.start.astimezone(config.timezone).date())
+        and not is_placeholder_meeting(
+            m.name, m.start, m.start.astimezone(config.timezone).date()
+        )
     ]
     due = {m.id: (m, due_slot(m.start, now, config)) for m in meetings if m.start}
     due = {mid: (m, label) for mid, (m, label) in due.items() if label}
@@ -242,7 +243,7 @@ def render_reminder(
         return None
     entries.sort(key=lambda e: (_top_order(e.top), e.reference or ""))
     text, blocks = lb.reminder(
-        committee=committee_name(session, found),
+        committee=meeting_label(session, found),
         start=found.start,
         location=found.location,
         meeting_web=found.web,

@@ -15,10 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.classify import is_interim
+from bot.store.documents import document_settled, main_file
 from bot.store.kinds import Kind, State
 from bot.store.lifecycle import chunks
-from bot.store.schema import AnswerLink, Delivery, DocumentRow, FileRow, MeetingRow, PaperRow
-from bot.store.views import answer_document_url, main_file
+from bot.store.schema import AnswerLink, Delivery, FileRow, MeetingRow, PaperRow
+from bot.store.views import answer_document_url
 
 _STEM = re.compile(r"^(.+?)\s*[-/.]\s*\d{1,3}$")
 
@@ -46,12 +47,8 @@ def routable_source(
     paper = session.get(PaperRow, paper_id)
     if paper is None or paper.announce_state != "pending":
         return None
-    file = main_file(session, paper.id)
-    if file is not None:
-        doc = session.get(DocumentRow, file.id)
-        settled = doc is not None and doc.version_key == file.version_key
-        if not settled and now - paper.first_seen_at <= patience:
-            return None
+    if not document_settled(session, paper.id) and now - paper.first_seen_at <= patience:
+        return None
     return paper.source
 
 

@@ -8,48 +8,28 @@ unique constraint on (kind, channel, key) makes "never twice" automatic.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.domain import Meeting
+from bot.store.batches import chunks as chunks  # re-exported: callers import it from here
 from bot.store.deliveries import enqueue
 from bot.store.kinds import Kind, State
+from bot.store.labels import committee_label, organization_names
 from bot.store.schema import (
     AgendaItemRow,
     AnswerLink,
     ConsultationRow,
     Delivery,
     MeetingRow,
-    OrganizationRow,
     Source,
 )
 from bot.store.upsert import dialect_insert, upsert
-
-_CHUNK = 500
-T = TypeVar("T")
-
-# ALLRIS parks every paper of a new term on one "Sammeldatum" meeting on 31 December: a
-# placeholder, not a session anyone attends.
-_PLACEHOLDER = re.compile(r"sammeldatum|sammeltermin|platzhalter", re.IGNORECASE)
-
-
-def chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def is_placeholder(name: str | None, start: datetime | None, local_date: date | None) -> bool:
-    """A placeholder meeting: named so (ALLRIS "Sammeldatum ..."), or dated New Year's Eve,
-    where ALLRIS puts them even when the name does not say so."""
-    if name and _PLACEHOLDER.search(name):
-        return True
-    return local_date is not None and (local_date.month, local_date.day) == (12, 31)
 
 
 @dataclass(frozen=True)
@@ -98,24 +78,6 @@ class Appearance:
     deleted: bool
     top: str | None
     result: str | None
-
-
-def _org_names(session: Session, ids: set[str]) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for part in chunks(sorted(ids)):
-        rows = session.execute(
-            select(OrganizationRow.id, OrganizationRow.name).where(OrganizationRow.id.in_(part))
-        ).all()
-        names.update({i: n for i, n in rows if n})
-    return names
-
-
-def committee_name(
-    session: Session, meeting: MeetingRow, org_ids: Sequence[str] = ()
-) -> str | None:
-    ids = list(org_ids) or list(meeting.organization_ids or [])
-    names = _org_names(session, set(ids))
-    return ", ".join(names[i] for i in ids if i in names) or meeting.name
 
 
 def appearances(session: Session, paper_ids: Sequence[str]) -> dict[str, list[Appearance]]:
@@ -194,7 +156,7 @@ def _assemble(
         )
     org_ids = {o for c, _, _ in resolved for o in c.organization_ids or []}
     org_ids |= {o for m in meetings.values() for o in m.organization_ids or []}
-    names = _org_names(session, org_ids)
+    names = organization_names(session, org_ids)
     out: dict[str, list[Appearance]] = {}
     for c, item, meeting_id in resolved:
         meeting = meetings.get(meeting_id)
@@ -202,8 +164,9 @@ def _assemble(
             continue  # a meeting the feed never delivered: nothing to tell
         if any(a.meeting_id == meeting_id for a in out.get(c.paper_id, [])):
             continue
-        committee_ids = list(c.organization_ids or []) or list(meeting.organization_ids or [])
-        committee = ", ".join(names[o] for o in committee_ids if o in names) or meeting.name
+        committee = committee_label(
+            names, c.organization_ids or [], meeting.name, meeting.organization_ids or []
+        )
         out.setdefault(c.paper_id, []).append(
             Appearance(
                 paper_id=c.paper_id,
