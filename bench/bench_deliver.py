@@ -23,10 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import md_table  # noqa: E402
 
+from bot.outbox.message import Rendered  # noqa: E402
+from bot.outbox.send import deliver_pending  # noqa: E402
 from bot.slack.notifier import SlackNotifier  # noqa: E402
 from bot.store.db import make_engine, migrate, session_factory, transaction  # noqa: E402
 from bot.store.deliveries import Claimed, enqueue  # noqa: E402
-from jobs.deliver import Rendered, deliver_pending  # noqa: E402
 from tests.fake_slack import FakeSlack  # noqa: E402
 
 NOW = datetime(2025, 1, 10, 8, 0, tzinfo=UTC)

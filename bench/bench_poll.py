@@ -26,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import keepalive_server, md_table  # noqa: E402
 
 from bot.config import SourceConfig  # noqa: E402
-from bot.demo.server import FeedServer, Reply  # noqa: E402
+from bot.demo.server import FeedReply as Reply  # noqa: E402
+from bot.demo.server import FeedServer  # noqa: E402
 from bot.store.db import make_engine, migrate, session_factory  # noqa: E402
 from tests.rvr_feed import RvrFeed  # noqa: E402
 

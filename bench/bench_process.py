@@ -38,7 +38,7 @@ from common import (  # noqa: E402
     postgres_version,
 )
 
-from bot.demo.server import Reply  # noqa: E402
+from bot.demo.server import FeedReply as Reply  # noqa: E402
 
 # The poll's `now`: the crawl's own day, so the first poll announces the recent Anfragen (and
 # reads their documents) as a user's first poll would.

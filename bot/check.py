@@ -25,9 +25,10 @@ from sqlalchemy.orm import sessionmaker
 from bot.config import NO_CONFIG_FILE, Config, SourceConfig, load_config
 from bot.errors import BotError
 from bot.feed.client import OParlClient, make_http_client
-from bot.feed.quirks import decode_json, is_placeholder, raise_for_error_object
+from bot.feed.quirks import decode_json, is_placeholder_value, raise_for_error_object
+from bot.runtime import database_engine
 from bot.slack.notifier import redact
-from bot.store.db import make_engine, migrate, session_factory
+from bot.store.db import migrate, session_factory
 from bot.store.overview import known_sources, list_modes, subscribed_channels
 
 OK, FAIL = "✓", "✗"
@@ -94,7 +95,7 @@ def _check_config(report: Report, path: Path | None, environ: Mapping[str, str])
 def _check_database(report: Report, config: Config) -> Engine | None:
     """Every command migrates on start; so does check, then reports the revision."""
     try:
-        engine = make_engine(config.database_url)
+        engine = database_engine(config)
     except BotError as e:
         report.item(False, f"database: {e}")
         return None
@@ -179,7 +180,8 @@ def _list_page(client: OParlClient, url: str, quirks: list[str]) -> list[dict[st
             quirks.append("single object where a list is expected")
             items = [items]
     objects = [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
-    if any(isinstance(v, str) and v and is_placeholder(v) for i in objects for v in i.values()):
+    values = (v for i in objects for v in i.values())
+    if any(isinstance(v, str) and v and is_placeholder_value(v) for v in values):
         quirks.append('"N/A" or blank placeholders for empty fields')
     return objects
 

@@ -22,7 +22,7 @@ from bot.errors import BotError, ConfigError
 from bot.logs import setup_logging
 
 if TYPE_CHECKING:
-    from jobs.deliver import DeliveryReport
+    from bot.outbox.send import DeliveryReport
     from jobs.poll import PollReport
 
 log = logging.getLogger("anfragebot")
@@ -211,7 +211,7 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
                 n = requeue_parked(session, datetime.now(UTC), args.channel)
         finally:
             rt.close()
-        print(f"{n} geparkte Zustellung(en) wieder eingereiht; der nächste Abruf sendet sie.")
+        print(f"{n} parked delivery(ies) queued again; the next poll sends them.")
         return 0
     if args.command == "status":
         from bot.status import print_status

@@ -1,8 +1,13 @@
 """Composition root: config → engine → clients → notifier. Everything external is built here
-(or passed in by tests), never inside the jobs."""
+(or passed in by tests), never inside the jobs: every command (poll, remind, run, status,
+requeue, serve, lookup, ical, check, demo) opens the database through `open_database`
+(`database_engine` for `check`, which reports each step) and builds the rest with
+`build_runtime`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import httpx
@@ -54,6 +59,33 @@ def make_notifier(config: Config) -> Notifier | None:
     return None
 
 
+def database_engine(config: Config) -> Engine:
+    """The configured database's engine, not yet migrated; its advisory locks are scoped by
+    `[database] instance`. Raises ConfigError for a bad URL."""
+    return make_engine(config.database_url, instance=config.database_instance)
+
+
+def open_database(config: Config) -> Engine:
+    """The configured database, migrated to the current schema (StoreError when it cannot be)."""
+    engine = database_engine(config)
+    try:
+        migrate(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+@contextmanager
+def store_sessions(config: Config) -> Iterator[sessionmaker[Session]]:
+    """Sessions on the configured database for one command (serve, lookup, ical); closed after."""
+    engine = open_database(config)
+    try:
+        yield session_factory(engine)
+    finally:
+        engine.dispose()
+
+
 def build_runtime(
     config: Config,
     *,
@@ -63,8 +95,7 @@ def build_runtime(
     retry_backoff_seconds: float = 1.0,
     document_limits: DocumentLimits | None = None,
 ) -> Runtime:
-    engine = make_engine(config.database_url, instance=config.database_instance)
-    migrate(engine)
+    engine = open_database(config)
     timeout = max((s.timeout_seconds for s in config.sources), default=30.0)
     return Runtime(
         config=config,

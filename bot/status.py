@@ -6,13 +6,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TextIO
 
-from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.runtime import Runtime
 from bot.store.overview import delivery_counts, known_sources
 from bot.store.quarantine import list_progress, quarantine_count, quarantined
-from bot.store.schema import Delivery, DocumentRow, FileRow, PaperRow
+from bot.store.status import document_problems, paper_counts, parked_deliveries
 
 
 def print_status(rt: Runtime, now: datetime, out: TextIO) -> None:
@@ -38,14 +37,8 @@ def print_status(rt: Runtime, now: datetime, out: TextIO) -> None:
                 not src.last_success_at or (src.last_error_at or now) > src.last_success_at
             ):
                 print(f"    letzter Fehler {show(src.last_error_at)}: {src.last_error}", file=out)
-        papers = session.scalar(select(func.count()).select_from(PaperRow)) or 0
-        anfragen = (
-            session.scalar(
-                select(func.count()).select_from(PaperRow).where(PaperRow.is_anfrage.is_(True))
-            )
-            or 0
-        )
-        print(f"Vorlagen: {papers}, davon Anfragen: {anfragen}", file=out)
+        counts = paper_counts(session)
+        print(f"Vorlagen: {counts.papers}, davon Anfragen: {counts.anfragen}", file=out)
         # "gesendet": Slack accepted it. "übersprungen": recorded as told without a post
         # (events of a first sync, already shown in the announcement).
         c = delivery_counts(session)
@@ -60,9 +53,7 @@ def print_status(rt: Runtime, now: datetime, out: TextIO) -> None:
                 "Abruf mit Token läuft.",
                 file=out,
             )
-        parked = session.scalars(
-            select(Delivery).where(Delivery.status == "parked").order_by(Delivery.id)
-        ).all()
+        parked = parked_deliveries(session)
         for d in parked:
             print(f"  geparkt: {d.kind} {d.key} → {d.channel}: {d.last_error}", file=out)
         if parked:
@@ -83,20 +74,11 @@ def _print_document_problems(
     session: Session, show: Callable[[datetime | None], str], out: TextIO
 ) -> None:
     """Quarantined and refused documents (issue 10), newest attempt first, with the reason."""
-    problem = or_(DocumentRow.problem.is_not(None), DocumentRow.status == "error")
-    total = session.scalar(select(func.count()).select_from(DocumentRow).where(problem)) or 0
+    total, rows = document_problems(session, _MAX_LISTED)
     if not total:
         return
     print(f"Dokumente in Quarantäne: {total}", file=out)
-    rows = session.execute(
-        select(DocumentRow, PaperRow.reference, FileRow.access_url, FileRow.download_url)
-        .outerjoin(PaperRow, PaperRow.id == DocumentRow.paper_id)
-        .outerjoin(FileRow, FileRow.id == DocumentRow.file_id)
-        .where(problem)
-        .order_by(DocumentRow.read_at.desc(), DocumentRow.file_id)
-        .limit(_MAX_LISTED)
-    ).all()
-    for doc, reference, access_url, download_url in rows:
+    for doc in rows:
         kind = _PROBLEMS.get(doc.problem or "", "Lesen")
         then = (
             f"nächster Versuch {show(doc.next_attempt_at)}"
@@ -104,11 +86,11 @@ def _print_document_problems(
             else "kein weiterer Versuch"
         )
         print(
-            f"  {reference or doc.paper_id} ({kind}, Versuch {doc.attempts}, {then}): "
+            f"  {doc.reference or doc.paper_id} ({kind}, Versuch {doc.attempts}, {then}): "
             f"{_one_line(doc.error)}",
             file=out,
         )
-        print(f"    {_one_line(access_url or download_url or doc.file_id)}", file=out)
+        print(f"    {_one_line(doc.where)}", file=out)
     if total > len(rows):
         print(f"  … und {total - len(rows)} weitere", file=out)
 

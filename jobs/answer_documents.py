@@ -28,13 +28,12 @@ from bot.store.answer_pairing import (
     AnswerFile,
     anfrage_parse,
     answer_files,
-    answer_text,
-    is_paired,
+    pairing_input,
     save_pairing,
 )
 from bot.store.db import transaction
-from bot.store.schema import FileRow
-from jobs.documents import Fetch, Read, read_one, snapshot_of
+from bot.store.documents import file_version
+from jobs.documents import Fetch, Read, read_one
 
 log = logging.getLogger(__name__)
 
@@ -75,28 +74,22 @@ def _read_if_needed(
     factory: sessionmaker[Session], af: AnswerFile, fetch: Fetch, read: Read, now: datetime
 ) -> int:
     with factory() as session:
-        file = session.get(FileRow, af.file_id)
-        if file is None:
-            return 0
-        snap = snapshot_of(session, file, now)
-    if snap.previous_key == snap.version_key and not snap.due:
-        return 0  # read (or given up on) already
+        snap = file_version(session, af.file_id, now)
+    if snap is None or snap.settled:
+        return 0  # gone, or read (or given up on) already
     read_one(factory, af.owner_id, snap, fetch, read, now, set_faction=False)
     return 1
 
 
 def _pair_if_needed(factory: sessionmaker[Session], af: AnswerFile, now: datetime) -> int:
     with transaction(factory) as session:
-        file = session.get(FileRow, af.file_id)
-        if file is None or is_paired(session, af.anfrage_id, file):
-            return 0
-        text = answer_text(session, file)
-        if not text:
-            return 0
+        answer = pairing_input(session, af.anfrage_id, af.file_id)
+        if answer is None or not answer.text:
+            return 0  # gone, paired at this version, or not read yet
         parsed = anfrage_parse(session, af.anfrage_id)
         anfrage = ParsedAnfrage.from_json_dict(parsed) if parsed else None
-        pairing = pair_cleaned_answers(text, anfrage)  # stored text is cleaned already
-        save_pairing(session, af.anfrage_id, file, pairing.to_json_dict(), now)
+        pairing = pair_cleaned_answers(answer.text, anfrage)  # stored text is cleaned already
+        save_pairing(session, af.anfrage_id, answer, pairing.to_json_dict(), now)
     log.info(
         "answer to %s read: %d questions, %d unanswered",
         af.anfrage_id,

@@ -20,16 +20,21 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.classify import is_interim, normalize_reference
+from bot.store.answers import (
+    FileFacts,
+    PaperFacts,
+    answer_paper_ids,
+    other_papers,
+    own_files,
+    unanswered_anfragen,
+)
 from bot.store.db import transaction
-from bot.store.lifecycle import chunks, save_answer_link
-from bot.store.schema import AnswerLink, FileRow, PaperRow
+from bot.store.lifecycle import save_answer_link
 
 log = logging.getLogger(__name__)
 
@@ -41,30 +46,6 @@ _ADMIN_PAPER = re.compile(r"mitteilung|information|bericht|unterrichtung", re.IG
 _TOKEN = re.compile(r"[^\s,;:()\[\]\"'„“”«»]+")
 _QUOTES = re.compile(r"[\"'„“”«»‚‘’]")
 MIN_SUBJECT = 12  # shorter subjects ("Haushalt") name too many papers to be evidence
-
-
-@dataclass(frozen=True)
-class PaperFacts:
-    id: str
-    source: str
-    reference: str | None
-    name: str | None
-    paper_type: str | None
-    date: date | None
-    web: str | None
-    is_anfrage: bool
-    is_answer: bool
-    related: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class FileFacts:
-    id: str
-    paper_id: str
-    role: str
-    name: str | None
-    url: str | None
-    position: int
 
 
 @dataclass(frozen=True)
@@ -222,93 +203,42 @@ def match_answers(
     return [links[a.id] for a in anfragen if a.id in links]
 
 
-def _facts(p: Row[Any]) -> PaperFacts:
-    return PaperFacts(
-        id=p.id,
-        source=p.source,
-        reference=p.ref_norm,
-        name=p.name,
-        paper_type=p.paper_type,
-        date=p.date,
-        web=p.web,
-        is_anfrage=bool(p.is_anfrage),
-        is_answer=bool(p.is_answer),
-        related=tuple(str(r) for r in p.related_paper_ids or ()),
-    )
-
-
-def _could_answer(anfragen: Sequence[PaperFacts]) -> Callable[[Row[Any]], bool]:
+def _could_answer(anfragen: Sequence[PaperFacts]) -> Callable[[PaperFacts], bool]:
     """A cheap test that keeps every paper `match_answers` could link to one of `anfragen`
-    (and drops the rest before building its facts: most papers of a council are neither):
+    (and drops the rest as they stream past: most papers of a council are neither):
     named in an Anfrage's relations, pointing at one, a reference extending an Anfrage's
     (`14/1923-1`), or an answer-type paper (rule 3 reads their titles)."""
     ids = {a.id for a in anfragen}
     named = {r for a in anfragen for r in a.related}
     refs = {a.reference.casefold() for a in anfragen if a.reference}
 
-    def relevant(p: Row[Any]) -> bool:
+    def relevant(p: PaperFacts) -> bool:
         if p.is_answer or p.id in named:
             return True
-        if p.related_paper_ids and not ids.isdisjoint(str(r) for r in p.related_paper_ids):
+        if p.related and not ids.isdisjoint(p.related):
             return True
-        stem = _stem_of(p.ref_norm) if p.ref_norm else None
+        stem = _stem_of(p.reference) if p.reference else None
         return stem is not None and stem in refs
 
     return relevant
-
-
-FACT_COLUMNS = (
-    PaperRow.id,
-    PaperRow.source,
-    PaperRow.ref_norm,
-    PaperRow.name,
-    PaperRow.paper_type,
-    PaperRow.date,
-    PaperRow.web,
-    PaperRow.is_anfrage,
-    PaperRow.is_answer,
-    PaperRow.related_paper_ids,
-)
 
 
 def link_answers(factory: sessionmaker[Session], *, now: datetime, tz: ZoneInfo) -> list[Link]:
     """Record an `answer_links` row for every open Anfrage whose answer can now be found."""
     today = now.astimezone(tz).date()
     with factory() as session:
-        linked = set(session.scalars(select(AnswerLink.anfrage_id)).all())
-        used = {
-            i for i in session.scalars(select(AnswerLink.answer_paper_id)).all() if i is not None
-        }
-        # Only the columns the rules read: this runs after every poll that changed something.
-        # The open Anfragen first (indexed), then the other papers streamed in batches, keeping
-        # only those that could answer one: memory stays flat in the number of papers.
-        live = PaperRow.deleted.is_(False)
-        anfragen = [
-            _facts(p)
-            for p in session.execute(select(*FACT_COLUMNS).where(live, PaperRow.is_anfrage))
-            if p.id not in linked
-        ]
+        anfragen = unanswered_anfragen(session)
+        if not anfragen:
+            return []
+        used = answer_paper_ids(session)
         relevant = _could_answer(anfragen)
-        others = session.execute(
-            select(*FACT_COLUMNS).where(live, PaperRow.is_anfrage.is_(False)),
-            execution_options={"yield_per": 2000},
-        )
         # An interim reply is not the answer (jobs/interim.py shows it in the thread).
         candidates = [
-            _facts(p)
-            for p in others
+            p
+            for p in other_papers(session)
             if p.id not in used and not is_interim(p.name) and relevant(p)
         ]
-        files: dict[str, list[FileFacts]] = {}
-        for part in chunks([a.id for a in anfragen]):
-            for f in session.scalars(select(FileRow).where(FileRow.paper_id.in_(part))):
-                files.setdefault(f.paper_id, []).append(
-                    FileFacts(
-                        f.id, f.paper_id, f.role, f.name, f.access_url or f.download_url, f.position
-                    )
-                )
-    if not anfragen:
-        return []
+        files = own_files(session, [a.id for a in anfragen])
     links = match_answers(anfragen, candidates, files, today=today)
     saved: list[Link] = []
     with transaction(factory) as session:

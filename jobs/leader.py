@@ -17,10 +17,10 @@ import contextlib
 import logging
 import threading
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.store.locks import KEEPALIVE_ARGS, instance_of, lock_engine, scoped_key
+from bot.store.locks import KEEPALIVE_ARGS, instance_of, lock_engine, ping, scoped_key, try_lock
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ class Leader:
     def _alive(self, conn: Connection) -> bool:
         """Our lock connection still works (and so still holds the lock)."""
         try:
-            conn.execute(text("SELECT 1"))
+            ping(conn)
             return True
         except SQLAlchemyError as e:
             log.warning("leader lock connection lost: %s", str(e).splitlines()[0])
@@ -80,9 +80,7 @@ class Leader:
                 self._conn = self._engine.connect()
             if self.key is None:
                 self.key = scoped_key(self._conn, LOCK_NAME, self.instance)
-            got = self._conn.execute(
-                text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}
-            ).scalar()
+            got = try_lock(self._conn, self.key)
         except SQLAlchemyError as e:
             log.warning("cannot ask for the leader lock: %s", str(e).splitlines()[0])
             self._drop()

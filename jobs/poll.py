@@ -4,26 +4,34 @@ and by the scheduler."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from bot.config import SourceConfig
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import DeadlinesConfig, SourceConfig
 from bot.document.download import download, make_policy
 from bot.faction import perspective_of
 from bot.feed.client import OParlClient
+from bot.outbox.dms import queue_follow_dms
+from bot.outbox.events import detect_events
+from bot.outbox.overdue import enqueue_interims
+from bot.outbox.render import make_renderer
+from bot.outbox.routing import route_pending
+from bot.outbox.send import DeliveryReport, deliver_pending
 from bot.runtime import Runtime
+from bot.store.calendar import record_meeting_versions
+from bot.store.db import transaction
 from bot.store.locks import exclusive
 from bot.store.marks import DONE, PENDING, post_sync_owed, set_post_sync
+from bot.store.overview import held_back, waiting_deliveries
 from bot.store.search import refresh_search_index
-from jobs.announce import route_pending
 from jobs.answer_documents import read_answer_documents
-from jobs.deliver import DeliveryReport, deliver_pending
+from jobs.answers import Link, link_answers
 from jobs.documents import Fetch, read_documents, sandboxed_reader
-from jobs.follow import after_sync
-from jobs.lifecycle import follow_up
-from jobs.preview import log_held_back, log_no_token
 from jobs.progress import SyncProgress
-from jobs.render import make_renderer
 from jobs.sync import SyncReport, sync_source
 
 log = logging.getLogger(__name__)
@@ -152,6 +160,77 @@ def deliver(rt: Runtime, now: datetime) -> DeliveryReport:
         now=now, tz=rt.config.reminders.timezone, perspective=perspective_of(rt.config)
     )
     return deliver_pending(rt.factory, rt.notifier, render, now=now, pace_seconds=rt.pace_seconds)
+
+
+def log_no_token(rt: Runtime, now: datetime) -> None:
+    with rt.factory() as session:
+        waiting = waiting_deliveries(session)
+    log.warning(
+        "SLACK_BOT_TOKEN is not set: nothing sent, %d deliveries stay pending for the first run "
+        "with the token (preview: anfragebot poll --once --dry-run)",
+        waiting,
+    )
+
+
+def log_held_back(rt: Runtime, source: str, now: datetime) -> None:
+    """The first sync announces only recent Anfragen; say how many older ones stay silent."""
+    with rt.factory() as session:
+        n = held_back(session, source, now)
+    if n:
+        log.info(
+            "source %s: %d Anfragen older than announce_max_age_days (%d) held back, not announced",
+            source,
+            n,
+            rt.config.slack.announce_max_age_days,
+        )
+
+
+@dataclass
+class FollowUpReport:
+    answers: list[Link] = field(default_factory=list)
+    events: int = 0
+    updates: int = 0
+
+
+def follow_up(
+    factory: sessionmaker[Session],
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    answers: bool = True,
+    read_answers: Callable[[], object] | None = None,
+) -> FollowUpReport:
+    """After a sync: link new answers, read their documents (`read_answers`, see
+    jobs/answer_documents.py), then queue replies and parent updates for what changed
+    (bot/outbox/events.py) and interim replies (bot/outbox/overdue.py).
+
+    `answers=False`: no paper or file changed since the last matching finished, so it would
+    find nothing new; it reads every paper, so it is skipped then."""
+    report = FollowUpReport()
+    if answers:
+        report.answers = link_answers(factory, now=now, tz=tz)
+    if read_answers is not None:
+        read_answers()
+    report.events, report.updates = detect_events(factory, now=now, tz=tz)
+    report.events += enqueue_interims(factory, now=now)
+    if report.events or report.updates:
+        log.info("queued %d thread replies, %d status updates", report.events, report.updates)
+    return report
+
+
+def after_sync(
+    factory: sessionmaker[Session],
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    deadlines: DeadlinesConfig | None = None,
+) -> None:
+    """The poll's hook for issue 14: calendar sequences of moved meetings, follower DMs."""
+    with transaction(factory) as session:
+        moved = record_meeting_versions(session, now=now)
+    if moved:
+        log.info("%d meetings moved (calendar SEQUENCE raised)", moved)
+    queue_follow_dms(factory, now=now, tz=tz, deadlines=deadlines)
 
 
 def poll_once(rt: Runtime, now: datetime) -> PollReport:

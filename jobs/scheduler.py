@@ -14,8 +14,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Config
 from bot.errors import BotError
-from bot.runtime import Runtime, build_runtime
-from bot.store.db import StoreError, make_engine, migrate
+from bot.runtime import Runtime, build_runtime, open_database
+from bot.store.db import StoreError
 from jobs.leader import Leader
 from jobs.poll import poll_once
 from jobs.remind import remind_once
@@ -84,14 +84,11 @@ def wait_for_database(config: Config, stop: threading.Event) -> bool:
     ConfigError and ends `run` (exit 2): waiting would not fix it."""
     delay = 1.0
     while not stop.is_set():
-        engine = make_engine(config.database_url, instance=config.database_instance)
         try:
-            migrate(engine)
+            open_database(config).dispose()
             return True
         except StoreError as e:
             log.warning("database not reachable yet (%s); trying again in %gs", e, delay)
-        finally:
-            engine.dispose()
         stop.wait(delay)
         delay = min(delay * 2, DB_WAIT_MAX_SECONDS)
     return False

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.demo.server import FeedServer, Reply
+from bot.demo.server import FeedReply as Reply
+from bot.demo.server import FeedServer
 from tests.fake_slack import FakeSlack
 from tests.rvr_feed import standard_rvr
 

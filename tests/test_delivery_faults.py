@@ -14,15 +14,15 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.demo.server import FeedServer
+from bot.outbox.kinds import Kind
+from bot.outbox.render import make_renderer
+from bot.outbox.send import deliver_pending
 from bot.runtime import Runtime
 from bot.store.db import make_engine
 from bot.store.locks import exclusive, hold, scoped_key
 from bot.store.schema import Delivery
-from jobs.deliver import deliver_pending
 from jobs.leader import Leader
-from jobs.lifecycle import UPDATE
 from jobs.poll import deliver, poll_once, sync_all
-from jobs.render import make_renderer
 from tests.fake_slack import FakeSlack, Fault
 from tests.helpers import at, make_config, make_runtime
 from tests.lifecycle.scenario import FIRST_POLL, build, parent_ts
@@ -270,7 +270,7 @@ def test_update_of_a_gone_message_is_final(
         assert report.delivery.gone == 1
         for hours in (1, 5, 30):
             poll_once(rt, at("2025-01-21T09:00:00+01:00") + timedelta(hours=hours))
-        updates = _rows(rt, UPDATE)
+        updates = _rows(rt, Kind.UPDATE)
         reason = "message_not_found" if how == "deleted" else how
         assert [(d.status, reason in (d.last_error or "")) for d in updates] == [("dropped", True)]
     finally:

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import config_from_dict
-from bot.demo.server import FeedServer, Reply
+from bot.demo.server import FeedReply as Reply
+from bot.demo.server import FeedServer
 from bot.document.download import (
     DocumentFetchError,
     HostRule,

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.outbox.dms import dm_message
 from bot.slack import lifecycle_blocks as lb
 from bot.slack.commands import followed_line
 from bot.slack.home import home_view
@@ -19,7 +20,6 @@ from bot.store.follows import Followed
 from bot.store.home import HomeData, OpenItem
 from bot.store.lookup import PaperBrief, UpcomingSession
 from bot.store.subscriptions import StoredSubscription
-from jobs.follow import dm_message
 from tests.test_escaping_property import check_payload, hostile, hostile_or_none, urls
 
 TZ = ZoneInfo("Europe/Berlin")

@@ -22,9 +22,10 @@ Pure formatters, with hypothesis (many examples each):
 
 Through the real pipeline (hostile OParl feed → poll → store → outbox → fake Slack), with
 hypothesis choosing the hostile strings (few examples: each runs the whole pipeline):
- 11. jobs.render.make_renderer → announcement, jobs.lifecycle.render_update (parent update),
-     jobs.lifecycle.render_event (thread reply "Beraten"), jobs.remind.render_reminder,
-     jobs.remind.render_digest — every chat.postMessage / chat.update the fake Slack received;
+ 11. bot.outbox.render.make_renderer → announcement, bot.outbox.threads.render_update (parent
+     update), bot.outbox.threads.render_event (thread reply "Beraten"),
+     bot.outbox.reminders.render_reminder, bot.outbox.digest.render_digest — every
+     chat.postMessage / chat.update the fake Slack received;
  12. bot.slack.commands.answer for every verb: lookup (one hit, several, none with
      suggestions), suche, sitzungen (all / one committee), offen, abo (created / syntax
      error), abos, abo-ende, hilfe and unknown text — plus bot.slack.commands.share.

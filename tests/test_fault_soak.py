@@ -20,7 +20,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.demo.server import FeedServer, Reply
+from bot.demo.server import FeedReply as Reply
+from bot.demo.server import FeedServer
 from jobs.poll import poll_once
 from tests.fake_slack import FakeSlack
 from tests.helpers import at, make_config, make_runtime

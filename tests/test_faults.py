@@ -13,7 +13,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.demo.server import FeedServer, Reply
+from bot.demo.server import FeedReply as Reply
+from bot.demo.server import FeedServer
 from bot.runtime import Runtime
 from bot.store.schema import Delivery, MeetingRow
 from jobs.poll import poll_once

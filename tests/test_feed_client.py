@@ -7,7 +7,8 @@ import json
 import httpx
 import pytest
 
-from bot.demo.server import FeedServer, Reply
+from bot.demo.server import FeedReply as Reply
+from bot.demo.server import FeedServer
 from bot.errors import FeedError
 from bot.feed.client import OParlClient, format_since
 from bot.feed.parse import parse_meeting, parse_paper

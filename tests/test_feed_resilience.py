@@ -297,7 +297,7 @@ def _status(rt: Any) -> str:
 def test_saved_pages_stay_saved_and_the_next_poll_resumes(
     db_url: str, feed: FeedServer, slack: FakeSlack
 ) -> None:
-    from bot.demo.server import Reply
+    from bot.demo.server import FeedReply as Reply
     from bot.store.schema import ListState
 
     rvr = _small_rvr(feed.base_url)
@@ -340,7 +340,7 @@ def test_saved_pages_stay_saved_and_the_next_poll_resumes(
 def test_a_failing_meeting_list_never_keeps_papers_from_being_read(
     sqlite_url: str, feed: FeedServer, slack: FakeSlack
 ) -> None:
-    from bot.demo.server import Reply
+    from bot.demo.server import FeedReply as Reply
 
     rvr = _small_rvr(feed.base_url)
     feed.routes.update(rvr.routes())
@@ -365,7 +365,7 @@ def test_a_failing_meeting_list_never_keeps_papers_from_being_read(
 def test_lists_known_from_before_are_read_while_the_system_object_fails(
     sqlite_url: str, feed: FeedServer, slack: FakeSlack
 ) -> None:
-    from bot.demo.server import Reply
+    from bot.demo.server import FeedReply as Reply
 
     rvr = _small_rvr(feed.base_url)
     feed.routes.update(rvr.routes())

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.demo.server import FeedServer, Reply
+from bot.demo.server import FeedReply as Reply
+from bot.demo.server import FeedServer
 from bot.store.schema import AgendaItemRow, MeetingRow, OrganizationRow, PaperRow
 from jobs.poll import poll_once
 from tests import huertgenwald

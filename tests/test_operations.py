@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.demo.server import FeedServer, Reply
+from bot.demo.server import FeedReply as Reply
+from bot.demo.server import FeedServer
 from tests.fake_slack import FakeSlack, Fault
 from tests.rvr_feed import RvrFeed, standard_rvr
 from tests.test_cli import run, write_config

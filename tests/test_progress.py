@@ -9,7 +9,8 @@ from datetime import date
 from pathlib import Path
 
 from bot.config import SourceConfig
-from bot.demo.server import FeedServer, Reply
+from bot.demo.server import FeedReply as Reply
+from bot.demo.server import FeedServer
 from bot.feed.client import OParlClient, Page
 from bot.store.db import make_engine, migrate, session_factory
 from jobs.progress import EVERY_SECONDS, QUIET_SECONDS, SyncProgress

@@ -10,7 +10,8 @@ import httpx
 from sqlalchemy import func, select
 
 from bot.config import SourceConfig
-from bot.demo.server import FeedServer, Reply
+from bot.demo.server import FeedReply as Reply
+from bot.demo.server import FeedServer
 from bot.feed.client import OParlClient
 from bot.store.db import make_engine, migrate, session_factory
 from bot.store.schema import ListState, PaperRow

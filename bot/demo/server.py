@@ -16,7 +16,9 @@ from typing import Any
 
 
 @dataclass
-class Reply:
+class FeedReply:
+    """One HTTP answer of the feed server (not a Slack reply: that is bot.slack.commands.Reply)."""
+
     status: int = 200
     body: bytes = b""
     content_type: str = "application/json; charset=utf-8"
@@ -26,8 +28,8 @@ class Reply:
     reset: bool = False
 
 
-# A hook sees (path with query) and may return a Reply to override the stored one.
-Hook = Callable[[str], Reply | None]
+# A hook sees (path with query) and may return a FeedReply to override the stored one.
+Hook = Callable[[str], FeedReply | None]
 
 
 class FeedServer:
@@ -70,7 +72,7 @@ class FeedServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def reply_for(self, path: str) -> Reply:
+    def reply_for(self, path: str) -> FeedReply:
         if self.hook is not None:
             hooked = self.hook(path)
             if hooked is not None:
@@ -80,8 +82,8 @@ class FeedServer:
             # Ignore query parameters the server does not know (like a real, sloppy server).
             body = self.routes.get(path.split("?", 1)[0]) if "page=" not in path else None
         if body is None:
-            return Reply(status=404, body=b'{"error": "not found"}')
-        return Reply(body=body)
+            return FeedReply(status=404, body=b'{"error": "not found"}')
+        return FeedReply(body=body)
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         with self._lock:

@@ -11,11 +11,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from bot.domain import AgendaItem, Body, Consultation, FileRef, Meeting, Organization, Paper
 from bot.errors import FeedError
-from bot.feed.quirks import STRIPPED_PLACEHOLDERS, TOO_DEEP, as_list, is_placeholder
+from bot.feed.quirks import STRIPPED_PLACEHOLDERS, TOO_DEEP, as_list, is_placeholder_value
+from bot.timezone import FEED_ZONE
 
 T = TypeVar("T")
 
@@ -44,8 +44,6 @@ def object_id(raw: Raw) -> str:
     return oid
 
 
-# German council servers mean local time when they leave out the offset (or send a date only).
-FEED_ZONE = ZoneInfo("Europe/Berlin")
 MIN_YEAR, MAX_YEAR = 1000, 3000
 
 
@@ -149,7 +147,7 @@ def parse_file(raw: Any) -> FileRef | None:
         mime_type=_str(raw.get("mimeType")),
         access_url=_str(raw.get("accessUrl")),
         download_url=_str(raw.get("downloadUrl")),
-        text=text if isinstance(text, str) and not is_placeholder(text) else None,
+        text=text if isinstance(text, str) and not is_placeholder_value(text) else None,
         size=_int(raw.get("size")),
         checksum=_str(raw.get("sha512Checksum")) or _str(raw.get("sha1Checksum")),
         modified=parse_datetime(raw.get("modified")),

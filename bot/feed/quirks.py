@@ -169,20 +169,20 @@ def raise_for_error_object(data: Any, url: str) -> None:
                 raise FeedError(f"{url}: server error object: {data[key][:200]}")
 
 
-def is_placeholder(value: str) -> bool:
+def is_placeholder_value(value: str) -> bool:
     """ALLRIS placeholder strings that mean "no value"."""
     return value.strip() in _EMPTY_MARKERS
 
 
 def _placeholder_str(value: Any) -> bool:
-    return isinstance(value, str) and is_placeholder(value)
+    return isinstance(value, str) and is_placeholder_value(value)
 
 
 def as_list(value: Any) -> list[Any]:
     """ALLRIS sends `auxiliaryFile` as a single object where the spec says list."""
     if value is None:
         return []
-    if isinstance(value, str) and is_placeholder(value):
+    if isinstance(value, str) and is_placeholder_value(value):
         return []
     if isinstance(value, list):
         return [v for v in value if v is not None and not _placeholder_str(v)]

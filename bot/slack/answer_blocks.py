@@ -14,15 +14,9 @@ from collections.abc import Sequence
 
 from bot.document.answers import answer_excerpts
 from bot.document.model import AnswerPairing
-from bot.slack.blocks import MAX_SECTION, Block, pack, section
+from bot.slack import texts
 from bot.slack.escape import Mrkdwn, bold, fill, join, link, mrkdwn, ours, safe_url
-
-# User-facing texts (German), kept here so the shared texts.py stays untouched by this feature.
-ANSWERS_LABEL = "Die Antwort, Frage für Frage:"
-ANSWERS_BY = "Antwort von {office}"
-MORE_ANSWERS_LINK = "… und {n} weitere Fragen: {link}"
-MORE_ANSWERS = "… und {n} weitere Fragen in der Antwort."
-LINK_READ_ANSWER = "Antwort lesen"
+from bot.slack.kit import MAX_SECTION, Block, pack, section
 
 MAX_SHOWN = 10
 MAX_SECTIONS = 4
@@ -45,8 +39,8 @@ def _line(raw: str) -> Mrkdwn:
 
 def _more(hidden: int, url: str | None) -> Mrkdwn:
     if safe_url(url):
-        return fill(MORE_ANSWERS_LINK, n=hidden, link=link(url, ours(LINK_READ_ANSWER)))
-    return fill(MORE_ANSWERS, n=hidden)
+        return fill(texts.MORE_ANSWERS_LINK, n=hidden, link=link(url, ours(texts.LINK_READ_ANSWER)))
+    return fill(texts.MORE_ANSWERS, n=hidden)
 
 
 def answer_sections(
@@ -60,9 +54,9 @@ def answer_sections(
     limit = min(room, MAX_SECTIONS)
     if not lines or limit <= 0:
         return []
-    head = bold(ours(ANSWERS_LABEL))
+    head = bold(ours(texts.ANSWERS_LABEL))
     if answered_by:
-        head = join(" ", [head, fill(f"({ANSWERS_BY})", office=mrkdwn(answered_by))])
+        head = join(" ", [head, fill(f"({texts.ANSWERS_BY})", office=mrkdwn(answered_by))])
     shown = min(len(lines), MAX_SHOWN)
     while True:
         body = [head, *(_line(raw) for raw in lines[:shown])]

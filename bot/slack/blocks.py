@@ -7,20 +7,18 @@ every message within Slack's limits without cutting an entity or a link.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain import AnfrageView, SessionInfo
 from bot.faction import Perspective, is_ours, split_factions
 from bot.slack import texts
+from bot.slack.answer_blocks import answer_sections
 from bot.slack.escape import (
     Mrkdwn,
     PlainText,
     bold,
     clip,
-    clip_plain,
     fill,
     fill_plain,
     join,
@@ -30,26 +28,28 @@ from bot.slack.escape import (
     plain_text,
 )
 
-Block = dict[str, Any]
+# The primitives live in kit.py; re-exported here for the many callers that import them from
+# this module.
+from bot.slack.kit import MAX_BLOCKS as MAX_BLOCKS
+from bot.slack.kit import MAX_FIELD as MAX_FIELD
+from bot.slack.kit import MAX_HEADER as MAX_HEADER
+from bot.slack.kit import MAX_SECTION as MAX_SECTION
+from bot.slack.kit import MAX_TEXT as MAX_TEXT
+from bot.slack.kit import Block as Block
+from bot.slack.kit import button as button
+from bot.slack.kit import context as context
+from bot.slack.kit import escape as escape
+from bot.slack.kit import fields as fields
+from bot.slack.kit import fmt_date as fmt_date
+from bot.slack.kit import header as header
+from bot.slack.kit import mrkdwn_object as mrkdwn_object
+from bot.slack.kit import or_unknown as or_unknown
+from bot.slack.kit import pack as pack
+from bot.slack.kit import plain as plain
+from bot.slack.kit import plain_object as plain_object
+from bot.slack.kit import section as section
 
-MAX_BLOCKS = 50
-MAX_SECTION = 3000
-MAX_HEADER = 150
-MAX_TEXT = 3000
-MAX_FIELD = 2000
 MAX_QUESTIONS_SHOWN = 15
-
-# Old names, kept for callers: `escape` is `mrkdwn`, `plain` is `plain_text`.
-escape = mrkdwn
-plain = plain_text
-
-
-def fmt_date(value: date | None) -> Mrkdwn:
-    return ours(value.strftime("%d.%m.%Y") if value else texts.UNKNOWN)
-
-
-def or_unknown(text: Mrkdwn) -> Mrkdwn:
-    return text or ours(texts.UNKNOWN)
 
 
 def fmt_session(s: SessionInfo, tz: ZoneInfo) -> Mrkdwn:
@@ -74,7 +74,7 @@ def fmt_session(s: SessionInfo, tz: ZoneInfo) -> Mrkdwn:
     if s.cancelled:
         parts.append(ours(texts.SESSION_CANCELLED))
     if s.result:
-        parts.append(fill("Ergebnis: {result}", result=mrkdwn(s.result)))
+        parts.append(fill(texts.SESSION_RESULT, result=mrkdwn(s.result)))
     return join(" · ", parts)
 
 
@@ -95,48 +95,6 @@ def status_text(view: AnfrageView, now: datetime, tz: ZoneInfo) -> Mrkdwn:
     return ours(texts.STATUS_FILED)
 
 
-# -- the only builders of text objects ----------------------------------------------------------
-
-
-def plain_object(text: PlainText, limit: int = MAX_HEADER) -> dict[str, str]:
-    return {"type": "plain_text", "text": clip_plain(text or PlainText("…"), limit)}
-
-
-def mrkdwn_object(text: Mrkdwn, limit: int = MAX_SECTION) -> dict[str, str]:
-    return {"type": "mrkdwn", "text": clip(text, limit)}
-
-
-def header(text: PlainText) -> Block:
-    return {"type": "header", "text": plain_object(text, MAX_HEADER)}
-
-
-def context(text: Mrkdwn) -> Block:
-    return {"type": "context", "elements": [mrkdwn_object(text)]}
-
-
-def section(text: Mrkdwn) -> Block:
-    return {"type": "section", "text": mrkdwn_object(text)}
-
-
-def fields(items: Sequence[Mrkdwn]) -> Block:
-    return {"type": "section", "fields": [mrkdwn_object(f, MAX_FIELD) for f in items]}
-
-
-def button(label: PlainText, action_id: str, value: str) -> Block:
-    """An actions block with one button. `value` is an id we made, returned to us by Slack."""
-    return {
-        "type": "actions",
-        "elements": [
-            {
-                "type": "button",
-                "action_id": action_id,
-                "text": plain_object(label, 75),
-                "value": value[:2000],
-            }
-        ],
-    }
-
-
 def question_lines(view: AnfrageView, limit: int = MAX_QUESTIONS_SHOWN) -> list[Mrkdwn]:
     lines: list[Mrkdwn] = []
     for number, text, items in view.questions[:limit]:
@@ -144,22 +102,6 @@ def question_lines(view: AnfrageView, limit: int = MAX_QUESTIONS_SHOWN) -> list[
         lines.append(Mrkdwn(head + mrkdwn(text)))
         lines.extend(fill("    – {item}", item=mrkdwn(i)) for i in items)
     return lines
-
-
-def pack(lines: Sequence[Mrkdwn], limit: int = MAX_SECTION) -> list[Mrkdwn]:
-    """Group lines into section texts of at most `limit` characters (long lines clipped)."""
-    chunks: list[Mrkdwn] = []
-    current = Mrkdwn("")
-    for line in lines:
-        line = clip(line, limit)
-        if current and len(current) + 1 + len(line) > limit:
-            chunks.append(current)
-            current = line
-        else:
-            current = Mrkdwn(f"{current}\n{line}") if current else line
-    if current:
-        chunks.append(current)
-    return chunks
 
 
 def overdue_text(days: int) -> Mrkdwn:
@@ -231,8 +173,6 @@ def summary_blocks(
 
 def answer_blocks_of(view: AnfrageView, *, room: int) -> list[Block]:
     """The answer question by question (issue 16), when it was read; see answer_blocks.py."""
-    from bot.slack.answer_blocks import answer_sections  # it builds on this module
-
     return answer_sections(
         view.answer_lines, view.answer_url, answered_by=view.answered_by, room=room
     )

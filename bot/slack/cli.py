@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Config
 from bot.errors import ConfigError
 from bot.faction import perspective_of
+from bot.runtime import store_sessions
 from bot.slack.commands import answer
 from bot.slack.notifier import render_text
-from bot.store.db import make_engine, migrate, session_factory, transaction
+from bot.store.db import transaction
 
 
 def run_serve(
@@ -25,10 +26,7 @@ def run_serve(
     require_credentials(config, http_mode=True)
     if not 0 <= port <= 65535:
         raise ConfigError(f"--port: expected 0..65535, got {port}")
-    engine = make_engine(config.database_url)
-    try:
-        migrate(engine)
-        factory = session_factory(engine)
+    with store_sessions(config) as factory:
         if now is not None:
             fixed = now
             app = build_app(config, factory, http_mode=True, clock=lambda: fixed)
@@ -42,8 +40,6 @@ def run_serve(
             signing_secret=config.slack.signing_secret,
             calendar=calendar_source(config, factory, now),
         )
-    finally:
-        engine.dispose()
 
 
 def calendar_source(
@@ -66,20 +62,15 @@ def run_ical(
     """`anfragebot ical`: the calendar feed on stdout, as `serve` hands it to calendar apps."""
     from bot.ical import calendar_from_store
 
-    engine = make_engine(config.database_url)
-    try:
-        migrate(engine)
-        with session_factory(engine)() as session:
-            body = calendar_from_store(
-                session,
-                now=now,
-                tz=config.reminders.timezone,
-                committee=committee,
-                channel=channel,
-                faction=config.faction,
-            )
-    finally:
-        engine.dispose()
+    with store_sessions(config) as factory, factory() as session:
+        body = calendar_from_store(
+            session,
+            now=now,
+            tz=config.reminders.timezone,
+            committee=committee,
+            channel=channel,
+            faction=config.faction,
+        )
     out.write(body.decode("utf-8"))
     out.flush()
     return 0
@@ -87,22 +78,17 @@ def run_ical(
 
 def run_lookup(config: Config, query: str, channel: str | None, now: datetime, out: TextIO) -> int:
     """Prints what `/anfrage QUERY` would answer in `channel`; exit 0 whatever it found."""
-    engine = make_engine(config.database_url)
-    try:
-        migrate(engine)
-        with transaction(session_factory(engine)) as session:
-            reply = answer(
-                session,
-                query,
-                channel or config.slack.channel,
-                "cli",
-                now,
-                config.reminders.timezone,
-                default_channel=config.slack.channel,
-                perspective=perspective_of(config),
-                public_url=config.http.public_url,
-            )
-    finally:
-        engine.dispose()
+    with store_sessions(config) as factory, transaction(factory) as session:
+        reply = answer(
+            session,
+            query,
+            channel or config.slack.channel,
+            "cli",
+            now,
+            config.reminders.timezone,
+            default_channel=config.slack.channel,
+            perspective=perspective_of(config),
+            public_url=config.http.public_url,
+        )
     print(render_text(reply.blocks) if reply.blocks else reply.text, file=out)
     return 0

@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.errors import DeliveryError
+from bot.slack import texts
 
 METADATA_EVENT = "anfragebot_message"
 
@@ -284,8 +285,10 @@ class TerminalNotifier:
     ) -> Posted:
         with self._lock:
             ts = f"{next(self._counter)}.000000"
-            where = f"{channel} (Antwort im Thread {thread_ts})" if thread_ts else channel
-            print(f"\n--- Nachricht an {where} ---", file=self.out)
+            where = (
+                texts.PREVIEW_THREAD.format(channel=channel, ts=thread_ts) if thread_ts else channel
+            )
+            print(texts.TERMINAL_POST.format(where=where), file=self.out)
             print(render_text(blocks) or _unmrkdwn(text), file=self.out)
             self.out.flush()
         return Posted(channel=channel, ts=ts)
@@ -295,7 +298,7 @@ class TerminalNotifier:
 
     def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
         with self._lock:
-            print(f"\n--- Aktualisiert: Nachricht {ts} in {channel} ---", file=self.out)
+            print(texts.TERMINAL_UPDATE.format(ts=ts, channel=channel), file=self.out)
             print(render_text(blocks) or _unmrkdwn(text), file=self.out)
 
     def posted_keys(

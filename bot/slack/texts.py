@@ -79,3 +79,26 @@ EVENT_INTERIM_LABEL = "Zwischennachricht"
 EVENT_WITHIN = " – innerhalb der Frist (fällig bis {date})"
 EVENT_LATE = " – nach Fristablauf (fällig bis {date})"
 DIGEST_OVERDUE_ITEM = "*{ref}* {owner}{subject} – *überfällig* seit {days} (fällig bis {date})"
+SESSION_RESULT = "Ergebnis: {result}"
+
+# --- The answer question by question (issue 16) ---------------------------------------------
+ANSWERS_LABEL = "Die Antwort, Frage für Frage:"
+ANSWERS_BY = "Antwort von {office}"
+MORE_ANSWERS_LINK = "… und {n} weitere Fragen: {link}"
+MORE_ANSWERS = "… und {n} weitere Fragen in der Antwort."
+LINK_READ_ANSWER = "Antwort lesen"
+
+# --- Reminders sent without a fresh read of the meeting --------------------------------------
+STAND_LINE = "Stand der Sitzungsdaten: {when}"
+STAND_UNKNOWN = "unbekannt"
+
+# --- `poll --once --dry-run` and the terminal notifier (no SLACK_BOT_TOKEN) --------------------
+TERMINAL_POST = "\n--- Nachricht an {where} ---"
+TERMINAL_UPDATE = "\n--- Aktualisiert: Nachricht {ts} in {channel} ---"
+PREVIEW_UPDATE = "{channel} (Aktualisierung von {ts})"
+PREVIEW_THREAD = "{channel} (Antwort im Thread {ts})"
+PREVIEW_HEAD = "\n--- Probelauf: Nachricht an {where} ---"
+PREVIEW_SUMMARY = (
+    "\nProbelauf: {n} Nachricht(en) würden gesendet; "
+    "nichts wurde gesendet oder als gesendet vermerkt."
+)

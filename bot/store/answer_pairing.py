@@ -14,16 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.document.model import Answer, AnswerPairing
-from bot.store.lifecycle import chunks
+from bot.store.batches import chunks
+from bot.store.documents import main_files, parsed_document
 from bot.store.schema import AnswerLink, AnswerPairingRow, DocumentRow, FileRow, PaperRow
 from bot.store.upsert import upsert
-
-
-def _main_file(session: Session, paper_id: str) -> FileRow | None:
-    # Imported here: bot.store.views reads the pairing for the Anfrage's view.
-    from bot.store.views import main_file
-
-    return main_file(session, paper_id)
 
 
 @dataclass(frozen=True)
@@ -64,7 +58,12 @@ def answer_files(session: Session) -> list[AnswerFile]:
             )
         ).all()
         anfragen.update({i: src for i, src in rows})
-    mains = _main_files(session, [p for _, p, _ in links if p])
+    mains = {
+        paper_id: (row.id, row.version_key)
+        for paper_id, row in main_files(
+            session, [p for _, p, _ in links if p], FileRow.id, FileRow.version_key
+        ).items()
+    }
     own: dict[str, tuple[str, str]] = {}
     for part in chunks([f for _, p, f in links if not p and f]):
         rows = session.execute(
@@ -81,42 +80,40 @@ def answer_files(session: Session) -> list[AnswerFile]:
     return out
 
 
-def _main_files(session: Session, paper_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-    """(file id, version key) of each paper's main file, chosen as `views.main_file` does."""
-    out: dict[str, tuple[str, str]] = {}
-    for part in chunks(sorted(set(paper_ids))):
-        rows = session.execute(
-            select(FileRow.paper_id, FileRow.id, FileRow.version_key)
-            .where(FileRow.paper_id.in_(part))
-            .order_by(FileRow.paper_id, FileRow.role.desc(), FileRow.position)
-        ).all()
-        for paper_id, file_id, version in rows:
-            out.setdefault(paper_id, (file_id, version))
-    return out
-
-
 def anfrage_parse(session: Session, anfrage_id: str) -> dict[str, Any] | None:
     """The Anfrage's own stored parse result (its questions are the pairing's context)."""
-    file = _main_file(session, anfrage_id)
-    doc = session.get(DocumentRow, file.id) if file else None
-    return doc.parsed if doc is not None and doc.status == "ok" else None
+    return parsed_document(session, anfrage_id)
 
 
-def answer_text(session: Session, file: FileRow) -> str | None:
-    """The read text of the answer file's current version; None until it was read."""
-    doc = session.get(DocumentRow, file.id)
-    if doc is None or doc.status != "ok" or doc.version_key != file.version_key:
+@dataclass(frozen=True)
+class PairingInput:
+    """The answer file's current version and its read text (None until it was read)."""
+
+    file_id: str
+    version_key: str
+    text: str | None
+
+
+def pairing_input(session: Session, anfrage_id: str, file_id: str) -> PairingInput | None:
+    """What pairing the answer needs, or None when the file is gone or its current version is
+    paired already."""
+    file = session.get(FileRow, file_id)
+    if file is None:
         return None
-    return doc.text
-
-
-def is_paired(session: Session, anfrage_id: str, file: FileRow) -> bool:
     row = session.get(AnswerPairingRow, anfrage_id)
-    return row is not None and (row.file_id, row.version_key) == (file.id, file.version_key)
+    if row is not None and (row.file_id, row.version_key) == (file.id, file.version_key):
+        return None
+    doc = session.get(DocumentRow, file.id)
+    read = doc is not None and doc.status == "ok" and doc.version_key == file.version_key
+    return PairingInput(file.id, file.version_key, doc.text if read and doc else None)
 
 
 def save_pairing(
-    session: Session, anfrage_id: str, file: FileRow, pairing: dict[str, Any], now: datetime
+    session: Session,
+    anfrage_id: str,
+    answer: PairingInput,
+    pairing: dict[str, Any],
+    now: datetime,
 ) -> None:
     upsert(
         session,
@@ -124,8 +121,8 @@ def save_pairing(
         [
             {
                 "anfrage_id": anfrage_id,
-                "file_id": file.id,
-                "version_key": file.version_key,
+                "file_id": answer.file_id,
+                "version_key": answer.version_key,
                 "pairing": pairing,
                 "paired_at": now,
             }

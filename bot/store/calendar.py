@@ -9,17 +9,18 @@ number of papers.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.faction import clean_subject
-from bot.store.lifecycle import chunks, is_placeholder, on_meetings
+from bot.store.batches import chunks
+from bot.store.labels import is_placeholder_meeting, meeting_labels
+from bot.store.lifecycle import on_meetings
 from bot.store.lookup import PaperBrief, briefs
 from bot.store.schema import (
     AgendaItemRow,
@@ -27,7 +28,6 @@ from bot.store.schema import (
     Delivery,
     MeetingRow,
     MeetingVersion,
-    OrganizationRow,
     PaperRow,
 )
 from bot.store.upsert import dialect_insert
@@ -135,30 +135,6 @@ class CalendarSession:
     anfragen: tuple[AgendaAnfrage, ...]
 
 
-class _HasOrganizations(Protocol):
-    @property
-    def id(self) -> str: ...
-
-    @property
-    def organization_ids(self) -> list[Any]: ...
-
-
-def committee_labels(session: Session, meetings: Sequence[_HasOrganizations]) -> dict[str, str]:
-    """The committee names of each meeting (its organizations), where the store has them."""
-    ids = sorted({o for m in meetings for o in m.organization_ids or []})
-    names: dict[str, str] = {}
-    for part in chunks(ids):
-        rows = session.execute(
-            select(OrganizationRow.id, OrganizationRow.name).where(OrganizationRow.id.in_(part))
-        ).all()
-        names.update({str(i): str(n) for i, n in rows if n})
-    return {
-        m.id: label
-        for m in meetings
-        if (label := ", ".join(names[o] for o in m.organization_ids or [] if o in names))
-    }
-
-
 def _announced_in(session: Session, channel: str, paper_ids: list[str]) -> set[str]:
     found: set[str] = set()
     for part in chunks(paper_ids):
@@ -234,7 +210,7 @@ def _meetings_from(session: Session, since: datetime, tz: ZoneInfo) -> list[_Mee
             sequence=int(r[10] or 0),
         )
         for r in rows
-        if r[2] is not None and not is_placeholder(r[1], r[2], r[2].astimezone(tz).date())
+        if r[2] is not None and not is_placeholder_meeting(r[1], r[2], r[2].astimezone(tz).date())
     ]
 
 
@@ -365,11 +341,11 @@ def calendar_sessions(
     name contains it; else with `channel`: the sessions with an Anfrage announced in that
     channel on their agenda; else every session."""
     meetings = _meetings_from(session, since, tz)
-    labels = committee_labels(session, meetings)
+    labels = meeting_labels(session, meetings)
     if committee:
         wanted = committee.casefold().strip()
         meetings = [
-            m for m in meetings if wanted in f"{labels.get(m.id, '')} {m.name or ''}".casefold()
+            m for m in meetings if wanted in f"{labels.get(m.id) or ''} {m.name or ''}".casefold()
         ]
     agenda = (
         _agenda(session, meetings[0].start, meetings[-1].start, {m.id for m in meetings})

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.store.kinds import State
 from bot.store.schema import Delivery
 from bot.store.upsert import dialect_insert
 
@@ -55,7 +56,7 @@ def enqueue(
             key=key,
             paper_id=paper_id,
             payload=payload or {},
-            status="sent" if already_told else "pending",
+            status=State.SENT if already_told else State.PENDING,
             attempts=0,
             next_attempt_at=None if already_told else now,
             created_at=now,
@@ -73,7 +74,7 @@ def claim(factory: sessionmaker[Session], now: datetime, limit: int = 500) -> li
         held = (
             select(Delivery.channel)
             .where(
-                Delivery.status == "pending",
+                Delivery.status == State.PENDING,
                 Delivery.next_attempt_at > now,
                 Delivery.last_error.startswith(RATE_LIMITED, autoescape=True),
             )
@@ -82,7 +83,7 @@ def claim(factory: sessionmaker[Session], now: datetime, limit: int = 500) -> li
         query = (
             select(Delivery)
             .where(
-                Delivery.status == "pending",
+                Delivery.status == State.PENDING,
                 Delivery.next_attempt_at <= now,
                 Delivery.channel.not_in(held),
             )
@@ -94,7 +95,7 @@ def claim(factory: sessionmaker[Session], now: datetime, limit: int = 500) -> li
         rows = session.scalars(query).all()
         claimed = []
         for row in rows:
-            row.status = "sending"
+            row.status = State.SENDING
             row.claimed_at = now
             row.attempts += 1
             claimed.append(
@@ -126,7 +127,7 @@ def still_claimed(session: Session, item: Claimed) -> bool:
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     row = session.execute(query).one_or_none()
-    return row is not None and row.status == "sending" and row.attempts == item.attempts
+    return row is not None and row.status == State.SENDING and row.attempts == item.attempts
 
 
 def mark_sent(
@@ -135,7 +136,7 @@ def mark_sent(
     session.execute(
         update(Delivery)
         .where(Delivery.id == delivery_id)
-        .values(status="sent", ts=ts, thread_ts=thread_ts, sent_at=now, last_error=None)
+        .values(status=State.SENT, ts=ts, thread_ts=thread_ts, sent_at=now, last_error=None)
     )
 
 
@@ -143,7 +144,7 @@ def mark_retry(session: Session, delivery_id: int, *, error: str, at: datetime) 
     session.execute(
         update(Delivery)
         .where(Delivery.id == delivery_id)
-        .values(status="pending", next_attempt_at=at, last_error=error[:1000])
+        .values(status=State.PENDING, next_attempt_at=at, last_error=error[:1000])
     )
 
 
@@ -151,7 +152,7 @@ def mark_dropped(session: Session, delivery_id: int, *, reason: str) -> None:
     session.execute(
         update(Delivery)
         .where(Delivery.id == delivery_id)
-        .values(status="dropped", last_error=reason[:1000])
+        .values(status=State.DROPPED, last_error=reason[:1000])
     )
 
 
@@ -159,7 +160,7 @@ def mark_parked(session: Session, delivery_id: int, *, reason: str) -> None:
     session.execute(
         update(Delivery)
         .where(Delivery.id == delivery_id)
-        .values(status="parked", last_error=reason[:1000])
+        .values(status=State.PARKED, last_error=reason[:1000])
     )
 
 
@@ -168,18 +169,18 @@ def unclaim(session: Session, delivery_ids: list[int], *, at: datetime) -> None:
     if delivery_ids:
         session.execute(
             update(Delivery)
-            .where(Delivery.id.in_(delivery_ids), Delivery.status == "sending")
-            .values(status="pending", next_attempt_at=at, attempts=Delivery.attempts - 1)
+            .where(Delivery.id.in_(delivery_ids), Delivery.status == State.SENDING)
+            .values(status=State.PENDING, next_attempt_at=at, attempts=Delivery.attempts - 1)
         )
 
 
 def requeue_parked(session: Session, now: datetime, channel: str | None = None) -> int:
     """Parked rows (a permanent Slack error, fixed since: bot invited, token renewed) go back to
     pending. Their attempt count stays, so the sender checks the channel before posting."""
-    query = update(Delivery).where(Delivery.status == "parked")
+    query = update(Delivery).where(Delivery.status == State.PARKED)
     if channel:
         query = query.where(Delivery.channel == channel)
-    result = session.execute(query.values(status="pending", next_attempt_at=now))
+    result = session.execute(query.values(status=State.PENDING, next_attempt_at=now))
     return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -192,8 +193,8 @@ def release_interrupted(session: Session, now: datetime) -> int:
     """
     result = session.execute(
         update(Delivery)
-        .where(Delivery.status == "sending")
-        .values(status="pending", next_attempt_at=now, last_error="interrupted while sending")
+        .where(Delivery.status == State.SENDING)
+        .values(status=State.PENDING, next_attempt_at=now, last_error="interrupted while sending")
     )
     return int(getattr(result, "rowcount", 0) or 0)
 

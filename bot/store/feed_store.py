@@ -20,6 +20,7 @@ from bot.classify import (
     normalize_reference,
 )
 from bot.domain import Body, Meeting, Organization, Paper
+from bot.store.labels import organization_names
 from bot.store.schema import (
     AgendaItemRow,
     BodyRow,
@@ -266,12 +267,7 @@ def save_papers(
     ]
     stats.unchanged = len(by_id) - len(changed) - len(gone)
     org_ids = {o for p in changed for o in p.originator_organization_ids}
-    org_names: dict[str, str] = {}
-    if org_ids:
-        found = session.execute(
-            select(OrganizationRow.id, OrganizationRow.name).where(OrganizationRow.id.in_(org_ids))
-        ).all()
-        org_names = {oid: name for oid, name in found if name}
+    org_names = organization_names(session, org_ids)
     rows = []
     for p in changed:
         new = p.id not in known

@@ -17,16 +17,17 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from bot.store.kinds import Kind, State
 from bot.store.lifecycle import Appearance, appearances, chunks
 from bot.store.schema import AnswerLink, Delivery, Follow, PaperRow
 
-DM_KIND = "dm"
+DM_KIND = Kind.DM
 MAX_FOLLOWS_PER_USER = 200
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The inputs of the Anfrage's event list at one moment (see jobs/lifecycle.paper_events)."""
+    """The inputs of the Anfrage's event list at one moment (see bot/outbox/events.paper_events)."""
 
     deleted: bool
     apps: tuple[Appearance, ...]
@@ -128,7 +129,7 @@ def remove_follow(session: Session, user: str, paper_id: str) -> bool:
             Delivery.kind == DM_KIND,
             Delivery.channel == user,
             Delivery.paper_id == paper_id,
-            Delivery.status == "pending",
+            Delivery.status == State.PENDING,
         )
     )
     return True

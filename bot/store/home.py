@@ -23,9 +23,9 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.deadlines import answer_due, deadline_days
 from bot.faction import NOBODY, Perspective, is_ours, split_factions
-from bot.store.calendar import anfragen_on_agenda, committee_labels
+from bot.store.calendar import anfragen_on_agenda
 from bot.store.follows import Followed, count_follows, followed_by
-from bot.store.lifecycle import is_placeholder
+from bot.store.labels import is_placeholder_meeting, meeting_labels
 from bot.store.lookup import PaperBrief, UpcomingSession, briefs
 from bot.store.schema import AnswerLink, Delivery, MeetingRow, PaperRow, Subscription
 from bot.store.subscriptions import StoredSubscription
@@ -169,14 +169,14 @@ def next_sessions(
             .order_by(MeetingRow.start, MeetingRow.id)
             .limit(SESSIONS_SCANNED)
         ).all()
-        if m.start and not is_placeholder(m.name, m.start, m.start.astimezone(tz).date())
+        if m.start and not is_placeholder_meeting(m.name, m.start, m.start.astimezone(tz).date())
     ]
     out: list[UpcomingSession] = []
     # In small batches: usually the first few meetings already have enough Anfragen.
     for i in range(0, len(meetings), SESSIONS_BATCH):
         batch = meetings[i : i + SESSIONS_BATCH]
         agenda = anfragen_on_agenda(session, [m.id for m in batch])
-        labels = committee_labels(session, [m for m in batch if m.id in agenda])
+        labels = meeting_labels(session, [m for m in batch if m.id in agenda])
         for m in batch:
             if m.id not in agenda or m.start is None:
                 continue

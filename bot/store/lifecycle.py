@@ -8,48 +8,29 @@ unique constraint on (kind, channel, key) makes "never twice" automatic.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.domain import Meeting
+from bot.store.batches import chunks as chunks  # re-exported: callers import it from here
 from bot.store.deliveries import enqueue
 from bot.store.feed_store import save_meetings
+from bot.store.kinds import Kind, State
+from bot.store.labels import committee_label, organization_names
 from bot.store.schema import (
     AgendaItemRow,
     AnswerLink,
     ConsultationRow,
     Delivery,
     MeetingRow,
-    OrganizationRow,
     Source,
 )
 from bot.store.upsert import dialect_insert
-
-_CHUNK = 500
-T = TypeVar("T")
-
-# ALLRIS parks every paper of a new term on one "Sammeldatum" meeting on 31 December: a
-# placeholder, not a session anyone attends.
-_PLACEHOLDER = re.compile(r"sammeldatum|sammeltermin|platzhalter", re.IGNORECASE)
-
-
-def chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def is_placeholder(name: str | None, start: datetime | None, local_date: date | None) -> bool:
-    """A placeholder meeting: named so (ALLRIS "Sammeldatum ..."), or dated New Year's Eve,
-    where ALLRIS puts them even when the name does not say so."""
-    if name and _PLACEHOLDER.search(name):
-        return True
-    return local_date is not None and (local_date.month, local_date.day) == (12, 31)
 
 
 @dataclass(frozen=True)
@@ -66,12 +47,12 @@ def tracked(
     session: Session, *, sent_only: bool, paper_ids: Sequence[str] | None = None
 ) -> list[Tracked]:
     query = select(Delivery.paper_id, Delivery.channel, Delivery.status, Delivery.ts).where(
-        Delivery.kind == "announce", Delivery.paper_id.is_not(None)
+        Delivery.kind == Kind.ANNOUNCE, Delivery.paper_id.is_not(None)
     )
     if sent_only:
-        query = query.where(Delivery.status == "sent")
+        query = query.where(Delivery.status == State.SENT)
     else:
-        query = query.where(Delivery.status != "parked")
+        query = query.where(Delivery.status != State.PARKED)
     out: list[Tracked] = []
     if paper_ids is None:
         rows: Iterable[Any] = session.execute(query.order_by(Delivery.id)).all()
@@ -98,24 +79,6 @@ class Appearance:
     deleted: bool
     top: str | None
     result: str | None
-
-
-def _org_names(session: Session, ids: set[str]) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for part in chunks(sorted(ids)):
-        rows = session.execute(
-            select(OrganizationRow.id, OrganizationRow.name).where(OrganizationRow.id.in_(part))
-        ).all()
-        names.update({i: n for i, n in rows if n})
-    return names
-
-
-def committee_name(
-    session: Session, meeting: MeetingRow, org_ids: Sequence[str] = ()
-) -> str | None:
-    ids = list(org_ids) or list(meeting.organization_ids or [])
-    names = _org_names(session, set(ids))
-    return ", ".join(names[i] for i in ids if i in names) or meeting.name
 
 
 def appearances(session: Session, paper_ids: Sequence[str]) -> dict[str, list[Appearance]]:
@@ -194,7 +157,7 @@ def _assemble(
         )
     org_ids = {o for c, _, _ in resolved for o in c.organization_ids or []}
     org_ids |= {o for m in meetings.values() for o in m.organization_ids or []}
-    names = _org_names(session, org_ids)
+    names = organization_names(session, org_ids)
     out: dict[str, list[Appearance]] = {}
     for c, item, meeting_id in resolved:
         meeting = meetings.get(meeting_id)
@@ -202,8 +165,9 @@ def _assemble(
             continue  # a meeting the feed never delivered: nothing to tell
         if any(a.meeting_id == meeting_id for a in out.get(c.paper_id, [])):
             continue
-        committee_ids = list(c.organization_ids or []) or list(meeting.organization_ids or [])
-        committee = ", ".join(names[o] for o in committee_ids if o in names) or meeting.name
+        committee = committee_label(
+            names, c.organization_ids or [], meeting.name, meeting.organization_ids or []
+        )
         out.setdefault(c.paper_id, []).append(
             Appearance(
                 paper_id=c.paper_id,
@@ -370,7 +334,7 @@ def drop_pending(session: Session, *, kind: str, channel: str, keys: Sequence[st
         delete(Delivery).where(
             Delivery.kind == kind,
             Delivery.channel == channel,
-            Delivery.status == "pending",
+            Delivery.status == State.PENDING,
             Delivery.key.in_(list(keys)),
         )
     )
@@ -380,7 +344,7 @@ def drop_pending(session: Session, *, kind: str, channel: str, keys: Sequence[st
 def parent_message(session: Session, channel: str, paper_id: str) -> Delivery | None:
     return session.scalars(
         select(Delivery).where(
-            Delivery.kind == "announce", Delivery.channel == channel, Delivery.key == paper_id
+            Delivery.kind == Kind.ANNOUNCE, Delivery.channel == channel, Delivery.key == paper_id
         )
     ).first()
 
@@ -420,7 +384,7 @@ def save_answer_link(
 def announce_channels(session: Session) -> list[str]:
     rows = session.scalars(
         select(Delivery.channel)
-        .where(Delivery.kind == "announce", Delivery.status == "sent")
+        .where(Delivery.kind == Kind.ANNOUNCE, Delivery.status == State.SENT)
         .distinct()
     ).all()
     return sorted(rows)

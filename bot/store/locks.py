@@ -81,6 +81,17 @@ def lock_engine(engine: Engine) -> Engine:
     )
 
 
+def try_lock(conn: Connection, key: int) -> bool:
+    """Take the session advisory lock `key` on `conn` if it is free; never waits."""
+    return bool(conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar())
+
+
+def ping(conn: Connection) -> None:
+    """A round trip on `conn`: raises SQLAlchemyError when the connection (and with it every
+    session lock it held) is gone."""
+    conn.execute(text("SELECT 1"))
+
+
 def _first_line(e: BaseException) -> str:
     return (str(e).splitlines() or [type(e).__name__])[0]
 

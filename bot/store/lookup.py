@@ -13,18 +13,17 @@ from sqlalchemy.orm import Session
 
 from bot.classify import compact_reference, normalize_reference
 from bot.faction import clean_subject
-from bot.feed.parse import FEED_ZONE
-from bot.store.lifecycle import is_placeholder
+from bot.store.labels import is_placeholder_meeting, meeting_labels
 from bot.store.schema import (
     AgendaItemRow,
     AnswerLink,
     ConsultationRow,
     Delivery,
     MeetingRow,
-    OrganizationRow,
     PaperRow,
 )
 from bot.store.search import current_term, nearby_references, papers_by_number, split_reference
+from bot.timezone import FEED_ZONE
 
 _BARE_NUMBER = re.compile(r"^[0-9]{1,6}$")
 _PREFIX = re.compile(r"^(drucksachen?|drucksachennummer|drs|ds|nr|vorlage)\b\.?\s*", re.IGNORECASE)
@@ -160,15 +159,6 @@ class UpcomingSession:
     anfragen: tuple[tuple[PaperBrief, str | None], ...]  # (paper, agenda item number)
 
 
-def _org_names(session: Session, ids: set[str]) -> dict[str, str]:
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(OrganizationRow.id, OrganizationRow.name).where(OrganizationRow.id.in_(list(ids)))
-    ).all()
-    return {str(i): str(n) for i, n in rows if n}
-
-
 def upcoming_sessions(
     session: Session,
     now: datetime,
@@ -194,13 +184,15 @@ def upcoming_sessions(
     ).all()
     if not meetings:
         return []
-    names = _org_names(session, {o for m in meetings for o in m.organization_ids})
+    labels = meeting_labels(session, meetings)
     wanted = committee.casefold().strip() if committee else None
     chosen = []
     for m in meetings:
-        if m.start and is_placeholder(m.name, m.start, m.start.astimezone(FEED_ZONE).date()):
+        if m.start and is_placeholder_meeting(
+            m.name, m.start, m.start.astimezone(FEED_ZONE).date()
+        ):
             continue  # ALLRIS "Sammeldatum" on 31 December: no real session
-        label = ", ".join(names[o] for o in m.organization_ids if o in names) or None
+        label = labels.get(m.id)
         if wanted and wanted not in f"{label or ''} {m.name or ''}".casefold():
             continue
         chosen.append((m, label))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.db import make_engine
 from bot.store.deliveries import Claimed
+from bot.store.kinds import State
 from bot.store.schema import Delivery, ListState, PaperRow, Source, Subscription
 
 
@@ -37,13 +38,13 @@ def delivery_counts(session: Session) -> DeliveryCounts:
     ).all()
     sent = skipped = waiting = parked = 0
     for status, has_ts, n in rows:
-        if status == "sent" and has_ts:
+        if status == State.SENT and has_ts:
             sent += n
-        elif status == "sent":
+        elif status == State.SENT:
             skipped += n
-        elif status in ("pending", "sending"):
+        elif status in (State.PENDING, State.SENDING):
             waiting += n
-        elif status == "parked":
+        elif status == State.PARKED:
             parked += n
     return DeliveryCounts(sent=sent, skipped=skipped, waiting=waiting, parked=parked)
 
@@ -58,7 +59,7 @@ def waiting_deliveries(session: Session) -> int:
         session.scalar(
             select(func.count())
             .select_from(Delivery)
-            .where(Delivery.status.in_(("pending", "sending")))
+            .where(Delivery.status.in_((State.PENDING, State.SENDING)))
         )
         or 0
     )
@@ -68,7 +69,7 @@ def due_deliveries(session: Session, now: datetime) -> list[Claimed]:
     """What the next delivery run would send, without claiming anything (`poll --dry-run`)."""
     rows = session.scalars(
         select(Delivery)
-        .where(Delivery.status.in_(("pending", "sending")), Delivery.next_attempt_at <= now)
+        .where(Delivery.status.in_((State.PENDING, State.SENDING)), Delivery.next_attempt_at <= now)
         .order_by(Delivery.id)
     ).all()
     return [

@@ -39,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.db import transaction
+from bot.store.documents import main_files
 from bot.store.marks import PENDING, mark_value, put_mark
 from bot.store.schema import DocumentRow, FileRow, PaperRow, PollMark, UTCDateTime
 from bot.store.upsert import insert_rows
@@ -103,16 +104,8 @@ _FILE_COLUMNS = (FileRow.id, FileRow.paper_id, FileRow.text)
 
 
 def _main_files(session: Session, paper_ids: Sequence[str]) -> dict[str, Any]:
-    """The document of each paper: `mainFile`, else the first auxiliary file (as in views)."""
-    out: dict[str, Any] = {}
-    rows = session.execute(
-        select(*_FILE_COLUMNS)
-        .where(FileRow.paper_id.in_(paper_ids))
-        .order_by(FileRow.paper_id, FileRow.role.desc(), FileRow.position)
-    ).all()
-    for row in rows:
-        out.setdefault(row.paper_id, row)
-    return out
+    """The document of each paper, by the one rule of bot.store.documents."""
+    return main_files(session, paper_ids, FileRow.id, FileRow.text)  # with paper_id
 
 
 def _questions_text(parsed: dict[str, Any] | None) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import select
@@ -12,6 +11,8 @@ from bot.document.answers import answer_excerpts
 from bot.domain import AnfrageView, SessionInfo
 from bot.faction import clean_subject
 from bot.store.answer_pairing import pairing_of
+from bot.store.documents import main_file
+from bot.store.labels import committee_label, organization_names
 from bot.store.schema import (
     AgendaItemRow,
     AnswerLink,
@@ -19,28 +20,8 @@ from bot.store.schema import (
     DocumentRow,
     FileRow,
     MeetingRow,
-    OrganizationRow,
     PaperRow,
 )
-
-
-def main_file(session: Session, paper_id: str) -> FileRow | None:
-    """The Anfrage's own document: `mainFile`, else the first auxiliary file (Somacos)."""
-    return session.scalars(
-        select(FileRow)
-        .where(FileRow.paper_id == paper_id)
-        .order_by(FileRow.role.desc(), FileRow.position)  # "main" sorts before "aux" desc
-        .limit(1)
-    ).first()
-
-
-def _org_names(session: Session, ids: Sequence[str]) -> dict[str, str]:
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(OrganizationRow.id, OrganizationRow.name).where(OrganizationRow.id.in_(list(ids)))
-    ).all()
-    return {i: n for i, n in rows if n}
 
 
 def _sessions(
@@ -78,16 +59,16 @@ def _sessions(
     org_ids = [o for c in consultations for o in c.organization_ids] + [
         o for m in meetings.values() for o in m.organization_ids
     ]
-    names = _org_names(session, org_ids)
+    names = organization_names(session, org_ids)
     out: list[SessionInfo] = []
     for c in consultations:
         item = items.get(c.agenda_item_id or "") or by_consultation.get(c.id)
         meeting = meetings.get(c.meeting_id or (item.meeting_id if item else ""))
-        committee_ids = list(c.organization_ids) or (
-            list(meeting.organization_ids) if meeting else []
-        )
-        committee = ", ".join(names[o] for o in committee_ids if o in names) or (
-            meeting.name if meeting else None
+        committee = committee_label(
+            names,
+            c.organization_ids or [],
+            meeting.name if meeting else None,
+            (meeting.organization_ids or []) if meeting else [],
         )
         out.append(
             SessionInfo(
@@ -149,7 +130,8 @@ def load_anfrage(session: Session, paper_id: str) -> AnfrageView | None:
     signatories = tuple(str(s) for s in (parsed.get("signatories") or ()) if s) if parsed else ()
     department = None
     if paper.under_direction_of:
-        department = _org_names(session, [paper.under_direction_of]).get(paper.under_direction_of)
+        names = organization_names(session, [paper.under_direction_of])
+        department = names.get(paper.under_direction_of)
     return AnfrageView(
         paper_id=paper.id,
         reference=paper.ref_norm or paper.reference,

@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from bot.config import DeadlinesConfig
 from bot.demo.server import FeedServer
+from bot.outbox.events import overdue_event
 from bot.runtime import Runtime
 from bot.slack.commands import Reply, answer
 from bot.store.db import transaction
 from bot.store.schema import Delivery
-from jobs.follow import overdue_event
 from jobs.poll import poll_once
 from tests.fake_slack import FakeSlack
 from tests.helpers import at, make_config, make_runtime

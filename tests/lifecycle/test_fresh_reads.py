@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.demo.server import FeedServer, Reply
+from bot.demo.server import FeedReply as Reply
+from bot.demo.server import FeedServer
 from bot.errors import FeedError
 from bot.runtime import Runtime
 from jobs.poll import poll_once

@@ -11,9 +11,10 @@ import pytest
 from bot.cli import main
 from bot.config import RemindersConfig
 from bot.demo.server import FeedServer
+from bot.outbox.reminders import due_slot
 from bot.runtime import Runtime
 from jobs.poll import poll_once
-from jobs.remind import due_slot, remind_once
+from jobs.remind import remind_once
 from tests.fake_slack import FakeSlack
 from tests.helpers import at, make_config, make_runtime
 from tests.lifecycle.scenario import (

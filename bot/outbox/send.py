@@ -1,19 +1,23 @@
-"""Send what the outbox holds: paced per channel, channels in parallel, never twice."""
+"""The delivery worker: send what the outbox holds, paced per channel, channels in parallel (one
+thread each), never twice. Messages are built by a `Render` (bot/outbox/render.py)."""
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import DeliveryError
+from bot.outbox.kinds import Kind
+from bot.outbox.message import NOT_READY_DELAY, NotReady, Render, Rendered
 from bot.slack.notifier import MessageGone, Notifier, Posted
 from bot.store.db import transaction
 from bot.store.deliveries import (
@@ -28,7 +32,6 @@ from bot.store.deliveries import (
     still_claimed,
     unclaim,
 )
-from bot.store.follows import DM_KIND
 from bot.store.locks import Section, hold
 
 log = logging.getLogger(__name__)
@@ -43,26 +46,7 @@ MAX_IN_RUN_RETRIES = 3
 RECONCILE_MARGIN = 3600.0
 
 
-@dataclass(frozen=True)
-class Rendered:
-    text: str
-    blocks: list[dict[str, Any]]
-    thread_ts: str | None = None
-    # Set for an edit of an earlier message (chat.update) instead of a new post.
-    update_ts: str | None = None
-    # A thread reply also shown in the channel (`reply_broadcast`): the answer to an Anfrage.
-    broadcast: bool = False
-
-
-class NotReady(Exception):  # noqa: N818 - a signal, not an error
-    """Raised by a renderer when the message cannot be built yet (e.g. a thread reply whose
-    parent message has not been posted): the row is retried shortly, not parked."""
-
-
-# A renderer returns the message, None when there is nothing to send any more (the row is
-# parked with that reason), or raises NotReady.
-Render = Callable[[Session, Claimed], Rendered | None]
-NOT_READY_DELAY = timedelta(seconds=30)
+CounterName = Literal["sent", "retried", "parked", "reconciled", "skipped", "gone"]
 
 
 @dataclass
@@ -74,6 +58,17 @@ class DeliveryReport:
     skipped: int = 0
     gone: int = 0  # edits of messages that no longer exist: closed, not retried
     errors: list[str] = field(default_factory=list)
+    # The channel workers of one run count into one report at once.
+    _lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
+
+    def count(self, name: CounterName, n: int = 1, *, error: str | None = None) -> None:
+        """Add `n` to the counter `name` (and note `error`), safe from any worker thread."""
+        with self._lock:
+            setattr(self, name, getattr(self, name) + n)
+            if error is not None:
+                self.errors.append(error)
 
 
 def message_key(item: Claimed) -> str:
@@ -166,8 +161,7 @@ class _Run:
         with transaction(self.factory) as session:
             unclaim(session, [c.id for c in rest], at=until)
             mark_retry(session, item.id, error=f"{RATE_LIMITED}{e.reason}", at=until)
-        self.report.retried += 1
-        self.report.errors.append(e.reason)
+        self.report.count("retried", error=e.reason)
         log.warning(
             "channel %s rate limited by Slack: %d deliveries wait %ss (%s)",
             item.channel,
@@ -189,29 +183,29 @@ class _Run:
                     mark_retry(
                         session, item.id, error=f"not ready: {e}", at=self.now + NOT_READY_DELAY
                     )
-                report.skipped += 1
+                report.count("skipped")
                 return None
             if rendered is None:
                 with transaction(self.factory) as session:
                     # Outdated by now (meeting cancelled, paper gone): nothing to send.
                     mark_dropped(session, item.id, reason="outdated before it was sent")
-                report.skipped += 1
+                report.count("skipped")
                 return None
             item = direct_message_channel(self.notifier, item)
             check = suspect or _may_have_posted(item)
             outcome = self.send_fenced(item, rendered, history if check else None)
             if outcome is None:
-                report.skipped += 1
+                report.count("skipped")
                 log.info("delivery %s: taken over by another run, not sent", message_key(item))
             elif outcome:
-                report.reconciled += 1
-                report.sent += 1
+                report.count("reconciled")
+                report.count("sent")
             else:
-                report.sent += 1
+                report.count("sent")
         except MessageGone as e:
             with transaction(self.factory) as session:
                 mark_dropped(session, item.id, reason=f"message gone: {e.reason}")
-            report.gone += 1
+            report.count("gone")
             log.warning("delivery %s to %s closed: %s", message_key(item), item.channel, e.reason)
         except DeliveryError as e:
             if e.retry_after is not None:
@@ -271,7 +265,7 @@ class _Run:
 def direct_message_channel(notifier: Notifier, item: Claimed) -> Claimed:
     """A direct message's row names the user; Slack wants the DM channel (conversations.open).
     The row keeps the user, so pacing and uniqueness stay per user."""
-    if item.kind != DM_KIND:
+    if item.kind != Kind.DM:
         return item
     return replace(item, channel=notifier.open_dm(item.channel))
 
@@ -314,7 +308,7 @@ def _record_failure(
     with transaction(factory) as session:
         if e.permanent:
             mark_parked(session, item.id, reason=e.reason)
-            report.parked += 1
+            report.count("parked")
             log.error("delivery %s to %s parked: %s", message_key(item), item.channel, e.reason)
             return
         if e.retry_after is not None:
@@ -324,8 +318,7 @@ def _record_failure(
             delay = min(timedelta(seconds=30 * 2 ** min(item.attempts - 1, 10)), MAX_BACKOFF)
             error = e.reason
         mark_retry(session, item.id, error=error, at=now + delay)
-        report.retried += 1
-        report.errors.append(e.reason)
+        report.count("retried", error=e.reason)
         log.warning(
             "delivery %s to %s failed, retrying in %ss: %s",
             message_key(item),

@@ -1,5 +1,5 @@
 """Direct messages to the people following one Anfrage (`/anfrage folgen`), next to the thread
-replies of jobs/lifecycle.py and built from the same event list (`paper_events`).
+replies of bot/outbox/events.py and built from the same event list (`paper_events`).
 
 After every sync, for each follow:
 - the events the Anfrage had when the user started following (the follow's snapshot) are
@@ -25,48 +25,27 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import DeadlinesConfig
 from bot.deadlines import answer_due
+from bot.outbox.events import Event, overdue_event, paper_events
+from bot.outbox.kinds import EventType, Kind, State
+from bot.outbox.lines import appearance_on, deleted_line, meeting_line, overdue_line
+from bot.outbox.message import Rendered
 from bot.slack import lifecycle_blocks as lb
 from bot.slack import personal_texts as pt
-from bot.slack import texts
 from bot.slack.blocks import MAX_TEXT, Block, context, or_unknown, section
-from bot.slack.escape import Mrkdwn, bold, clip, fill, link, mrkdwn, ours
-from bot.store.calendar import record_meeting_versions
+from bot.slack.escape import Mrkdwn, bold, clip, fill, link, mrkdwn
 from bot.store.db import transaction
 from bot.store.deliveries import Claimed, enqueue
+from bot.store.events import PaperBrief, answer_brief, paper_brief
 from bot.store.follows import (
-    DM_KIND,
     FollowRow,
     all_follows,
     current_snapshot,
     dates_and_types,
     is_following,
 )
-from bot.store.lifecycle import (
-    OutboxRow,
-    appearances,
-    drop_pending,
-    record_as_sent,
-    rows_for_papers,
-)
-from bot.store.schema import AnswerLink, PaperRow
-from jobs.deliver import Rendered
-from jobs.lifecycle import Event, _meeting_line, paper_events
-from jobs.overdue import overdue_line
+from bot.store.lifecycle import OutboxRow, drop_pending, record_as_sent, rows_for_papers
 
 log = logging.getLogger(__name__)
-
-
-def overdue_event(
-    paper_id: str, *, deadline: date | None, answered: bool, now: datetime, tz: ZoneInfo
-) -> Event | None:
-    """Once the answer deadline (`[deadlines]`, issue 13) has passed without an answer, one
-    event (its key names the deadline, so a changed deadline is told once more)."""
-    if deadline is None or answered or now.astimezone(tz).date() <= deadline:
-        return None
-    return Event(
-        f"{paper_id}|overdue|{deadline.isoformat()}",
-        {"type": "overdue", "due": deadline.isoformat()},
-    )
 
 
 def _events(
@@ -99,7 +78,7 @@ def queue_follow_dms(
         state = {pid: current_snapshot(session, pid) for pid in pids}
         due = _deadlines(session, pids, deadlines) if deadlines else {}
         mine: dict[tuple[str, str], list[OutboxRow]] = defaultdict(list)
-        for r in rows_for_papers(session, (DM_KIND,), pids):
+        for r in rows_for_papers(session, (Kind.DM,), pids):
             mine[(r.channel, str(r.paper_id))].append(r)
     queued = 0
     with transaction(factory) as session:
@@ -130,7 +109,7 @@ def _queue(
     def remember(key: str, payload: dict[str, Any], reason: str) -> None:
         record_as_sent(
             session,
-            kind=DM_KIND,
+            kind=Kind.DM,
             channel=f.user,
             key=key,
             now=now,
@@ -138,7 +117,7 @@ def _queue(
             payload=payload,
             reason=reason,
         )
-        told.setdefault(key, OutboxRow(0, DM_KIND, f.user, key, f.paper_id, "sent", payload))
+        told.setdefault(key, OutboxRow(0, Kind.DM, f.user, key, f.paper_id, State.SENT, payload))
 
     if marker not in told:
         # What the Anfrage had when the user started following is not news to them.
@@ -153,22 +132,22 @@ def _queue(
         if ev.key in told:
             continue
         payload = dict(ev.payload)
-        if payload["type"] == "agenda":
+        if payload["type"] == EventType.AGENDA:
             prefix = f"{f.paper_id}|agenda|{payload['meeting_id']}|"
             earlier = sorted((r for r in told.values() if r.key.startswith(prefix)), key=_row_id)
             if earlier:
                 payload["moved_from"] = earlier[-1].payload.get("start")
                 drop_pending(
                     session,
-                    kind=DM_KIND,
+                    kind=Kind.DM,
                     channel=f.user,
-                    keys=[r.key for r in earlier if r.status == "pending"],
+                    keys=[r.key for r in earlier if r.status == State.PENDING],
                 )
         if ev.tell:
             added += int(
                 enqueue(
                     session,
-                    kind=DM_KIND,
+                    kind=Kind.DM,
                     channel=f.user,
                     key=ev.key,
                     now=now,
@@ -197,50 +176,30 @@ def _deadlines(
     return found
 
 
-def after_sync(
-    factory: sessionmaker[Session],
-    *,
-    now: datetime,
-    tz: ZoneInfo,
-    deadlines: DeadlinesConfig | None = None,
-) -> None:
-    """The poll's hook for issue 14: calendar sequences of moved meetings, follower DMs."""
-    with transaction(factory) as session:
-        moved = record_meeting_versions(session, now=now)
-    if moved:
-        log.info("%d meetings moved (calendar SEQUENCE raised)", moved)
-    queue_follow_dms(factory, now=now, tz=tz, deadlines=deadlines)
-
-
 # -- rendering at send time ---------------------------------------------------------------------
 
 
 def _event_line(
-    session: Session, paper: PaperRow, payload: dict[str, Any], now: datetime, tz: ZoneInfo
+    session: Session, paper: PaperBrief, payload: dict[str, Any], now: datetime, tz: ZoneInfo
 ) -> Mrkdwn | None:
     kind = payload.get("type")
-    if kind == "deleted":
-        return ours(texts.EVENT_DELETED) if paper.deleted else None
-    if kind == "answer":
-        found = session.get(AnswerLink, paper.id)
+    if kind == EventType.DELETED:
+        return deleted_line(paper)
+    if kind == EventType.ANSWER:
+        found = answer_brief(session, paper.id)
         if found is None:
             return None
-        answer = session.get(PaperRow, found.answer_paper_id) if found.answer_paper_id else None
         return lb.answered_line(
             answered_on=found.answered_on,
             filed_on=paper.date,
             url=found.url,
-            answer_ref=(answer.ref_norm or answer.reference) if answer else None,
+            answer_ref=found.answer_ref,
         )
-    if kind == "overdue":
+    if kind == EventType.OVERDUE:
         # The same line, and the same "not when answered meanwhile", as the channel notice.
         return overdue_line(session, paper, payload, now.astimezone(tz).date())
-    mid = payload.get("meeting_id")
-    app = next(
-        (a for a in appearances(session, [paper.id]).get(paper.id, []) if a.meeting_id == mid),
-        None,
-    )
-    return _meeting_line(kind, payload, app, tz)
+    app = appearance_on(session, paper.id, payload.get("meeting_id"))
+    return meeting_line(kind, payload, app, tz)
 
 
 def dm_message(
@@ -259,11 +218,11 @@ def dm_message(
 def render_dm(session: Session, item: Claimed, *, now: datetime, tz: ZoneInfo) -> Rendered | None:
     if not is_following(session, item.channel, item.paper_id or ""):
         return None  # unfollowed before it was sent
-    paper = session.get(PaperRow, item.paper_id or "")
+    paper = paper_brief(session, item.paper_id or "")
     if paper is None:
         return None
     line = _event_line(session, paper, item.payload, now, tz)
     if line is None:
         return None  # the store no longer says so (superseded before it was sent)
-    text, blocks = dm_message(paper.ref_norm or paper.reference, paper.name, paper.web, line)
+    text, blocks = dm_message(paper.label, paper.name, paper.web, line)
     return Rendered(text=text, blocks=blocks)
