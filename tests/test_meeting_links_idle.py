@@ -11,7 +11,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.demo.server import FeedServer, Reply
+from bot.demo.server import FeedReply as Reply
+from bot.demo.server import FeedServer
 from bot.store import meeting_links
 from bot.store.schema import ConsultationRow, MeetingAlias
 from jobs.poll import poll_once
