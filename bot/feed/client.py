@@ -91,6 +91,10 @@ class Page:
     # `pagination.totalElements` when the server sends it: lets a long first sync estimate.
     total: int | None = None
 
+    def ids(self) -> list[str]:
+        """The ids of the page's objects (`parse_page` keeps only items with a string id)."""
+        return [str(i["id"]) for i in self.items]
+
 
 class OParlClient:
     def __init__(

@@ -7,12 +7,17 @@ of a full sync.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Any
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar
 
 from bot.domain import AgendaItem, Body, Consultation, FileRef, Meeting, Organization, Paper
-from bot.feed.quirks import as_list, is_placeholder_value
+from bot.errors import FeedError
+from bot.feed.quirks import STRIPPED_PLACEHOLDERS, TOO_DEEP, as_list, is_placeholder_value
 from bot.timezone import FEED_ZONE
+
+T = TypeVar("T")
 
 Raw = dict[str, Any]
 
@@ -80,22 +85,32 @@ def parse_date(value: Any) -> date | None:
 def ref_id(value: Any) -> str | None:
     """A reference is a URL string or an embedded object with an `id`."""
     if isinstance(value, str):
-        value = _clean(value).strip()
+        if "\x00" in value:
+            value = _clean(value)
+        value = value.strip()
         # A reference too long to store is dropped (the object itself is kept).
-        return None if is_placeholder_value(value) or len(value) > MAX_ID else value
+        return None if value in STRIPPED_PLACEHOLDERS or len(value) > MAX_ID else value
     if isinstance(value, dict):
-        return ref_id(value.get("id")) if isinstance(value.get("id"), str) else None
+        inner = value.get("id")
+        return ref_id(inner) if isinstance(inner, str) else None
     return None
 
 
 def ref_ids(value: Any) -> tuple[str, ...]:
-    return tuple(i for i in (ref_id(v) for v in as_list(value)) if i)
+    """References of a list field (or of a single value where the spec says list: ALLRIS);
+    missing values and placeholders are left out."""
+    if isinstance(value, list):
+        return tuple([i for i in map(ref_id, value) if i])
+    one = ref_id(value)
+    return (one,) if one else ()
 
 
 def _str(value: Any) -> str | None:
     if isinstance(value, str):
-        value = " ".join(_clean(value).split())
-        return None if is_placeholder_value(value) else value
+        if "\x00" in value:
+            value = _clean(value)
+        value = " ".join(value.split())
+        return None if value in STRIPPED_PLACEHOLDERS else value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     return None
@@ -262,3 +277,83 @@ def parse_body(raw: Raw) -> Body:
         organization_list=_str(raw.get("organization")),
         web=_str(raw.get("web")),
     )
+
+
+# -- whole pages and links -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A list item that could not be parsed: its id as text (whatever it was) and why."""
+
+    object_id: str
+    reason: str
+
+
+def parse_items(items: Iterable[Raw], parse: Callable[[Raw], T]) -> tuple[list[T], list[Rejected]]:
+    """Parse what can be parsed; the rest with its reason (any exception: a date out of range,
+    an id too long to store, a value nested too deep, a bug in a parser). The caller
+    quarantines the rejected ones; one object never stops a page."""
+    parsed: list[T] = []
+    rejected: list[Rejected] = []
+    for raw in items:
+        reason = raw.get(TOO_DEEP)
+        if not reason:
+            try:
+                parsed.append(parse(raw))
+                continue
+            except Exception as e:  # noqa: BLE001 - see docstring
+                reason = f"{type(e).__name__}: {first_line(e)}"
+        rejected.append(Rejected(raw_id_text(raw), str(reason)))
+    return parsed, rejected
+
+
+def raw_id_text(raw: Raw) -> str:
+    """An object's id for the quarantine and the log, whatever the feed sent as `id`."""
+    oid = raw.get("id")
+    return oid if isinstance(oid, str) else repr(oid)[:200]
+
+
+def first_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return text[0][:300] if text else ""
+
+
+def body_list_url(system: Raw, url: str) -> str:
+    """The System's body list; raises FeedError when the object is no OParl System."""
+    body_list = system.get("body")
+    if not isinstance(body_list, str):
+        raise FeedError(f"{url}: not an OParl System (no body list)")
+    return body_list
+
+
+def meeting_link(raw: Raw | None) -> str | None:
+    """`meeting` of an object: an agenda item's meeting, an organization's meeting list."""
+    value = raw.get("meeting") if raw else None
+    return value if isinstance(value, str) else None
+
+
+def has_upcoming(items: Iterable[Raw], now: datetime) -> bool:
+    """Does a meeting page hold sessions still to come (from yesterday on)?"""
+    for raw in items:
+        try:
+            start = parse_datetime(raw.get("start"))
+        except ValueError:
+            continue
+        if start is not None and start >= now - timedelta(days=1):
+            return True
+    return False
+
+
+def parse_bodies(raws: Iterable[Raw]) -> list[Body | str]:
+    """The System's bodies in their order, deleted ones left out; a body that cannot be read
+    becomes the reason why (one bad body must not stop the others)."""
+    out: list[Body | str] = []
+    for raw in raws:
+        if raw.get("deleted"):
+            continue
+        try:
+            out.append(parse_body(raw))
+        except Exception as e:  # noqa: BLE001 - see docstring
+            out.append(f"body {str(raw.get('id'))[:200]}: {type(e).__name__}: {e}")
+    return out

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.errors import FeedError
@@ -12,6 +14,9 @@ from bot.errors import FeedError
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # ALLRIS fills empty fields with "N/A" or a single blank instead of leaving them out.
 _EMPTY_MARKERS = {"N/A", "n/a", " ", ""}
+# The same for a value already stripped: `value in STRIPPED_PLACEHOLDERS` is
+# `is_placeholder(value)` without a call (the parsers' hottest path).
+STRIPPED_PLACEHOLDERS = frozenset(m.strip() for m in _EMPTY_MARKERS)
 
 
 # Deeper than any real OParl answer (page → data → paper → consultation → … is under 10).
@@ -182,3 +187,36 @@ def as_list(value: Any) -> list[Any]:
     if isinstance(value, list):
         return [v for v in value if v is not None and not _placeholder_str(v)]
     return [value]
+
+
+# A filtered answer holding objects this much older than the watermark ignored the filter
+# (the slack covers servers whose clocks or offsets are off by a few hours).
+IGNORED_FILTER_SLACK = timedelta(days=1)
+
+
+def ignores_modified_since(items: Iterable[dict[str, Any]], watermark: datetime) -> bool:
+    """Somacos, more! rubin, ALLRIS 4 and others answer `modified_since` with the whole list:
+    the first page of a filtered read holds objects older than the watermark. Such a list is
+    read from its end from then on (jobs/sync_list.py, mode "tail")."""
+    limit = watermark - IGNORED_FILTER_SLACK
+    for raw in items:
+        modified = raw.get("modified")
+        if not isinstance(modified, str):
+            continue
+        try:
+            moment = datetime.fromisoformat(modified)
+        except ValueError:
+            continue
+        if moment.tzinfo is not None and moment < limit:
+            return True
+    return False
+
+
+def note_modified_days(items: Iterable[dict[str, Any]], days: set[str]) -> None:
+    """Add the `modified` days of these objects to `days`. A full read that saw one day only
+    (more! rubin: every object modified today; ALLRIS 4: 2000-01-01) shows a server whose
+    stamps say nothing, so its `modified_since` cannot be trusted either."""
+    for raw in items:
+        modified = raw.get("modified")
+        if isinstance(modified, str):
+            days.add(modified[:10])

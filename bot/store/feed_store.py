@@ -114,7 +114,11 @@ def _mark_deleted(session: Session, model: Any, ids: Sequence[str]) -> None:
         session.execute(update(model).where(model.id.in_(ids)).values(deleted=True))
 
 
-def save_meetings(session: Session, source: str, meetings: Sequence[Meeting]) -> SaveStats:
+def save_meetings(
+    session: Session, source: str, meetings: Sequence[Meeting], *, rewrite: bool = False
+) -> SaveStats:
+    """`rewrite`: write every meeting even where the stored content hash says unchanged (a
+    fresh read before a reminder trusts the feed, not the stored state)."""
     stats = SaveStats()
     by_id = {m.id: m for m in meetings}
     known = dict(
@@ -137,7 +141,7 @@ def save_meetings(session: Session, source: str, meetings: Sequence[Meeting]) ->
     changed = [
         m
         for m in by_id.values()
-        if not m.deleted and (m.id not in known or known[m.id] != hashes[m.id])
+        if not m.deleted and (rewrite or m.id not in known or known[m.id] != hashes[m.id])
     ]
     stats.new = sum(1 for m in changed if m.id not in known)
     stats.changed = len(changed) - stats.new

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.domain import Meeting
 from bot.store.batches import chunks as chunks  # re-exported: callers import it from here
 from bot.store.deliveries import enqueue
+from bot.store.feed_store import save_meetings
 from bot.store.kinds import Kind, State
 from bot.store.labels import committee_label, organization_names
 from bot.store.schema import (
@@ -29,7 +30,7 @@ from bot.store.schema import (
     MeetingRow,
     Source,
 )
-from bot.store.upsert import dialect_insert, upsert
+from bot.store.upsert import dialect_insert
 
 
 @dataclass(frozen=True)
@@ -235,48 +236,13 @@ def _stored_content(session: Session, meeting_id: str) -> tuple[Any, ...]:
 def save_fresh_meeting(session: Session, source: str, meeting: Meeting) -> bool:
     """Write a meeting just read from the feed over the stored one, whatever its `modified`
     says; returns True when its content changed (start, end, cancelled, deleted, location,
-    name, committees, agenda). A deleted meeting keeps its stored fields, flagged deleted."""
+    name, committees, agenda). A deleted meeting keeps its stored fields, flagged deleted.
+    The write is the sync's own (`feed_store.save_meetings`): one definition of a stored
+    meeting, content hash included."""
     before = _stored_content(session, meeting.id)
-    if meeting.deleted:
-        row = session.get(MeetingRow, meeting.id)
-        if row is not None:
-            row.deleted = True
-            session.flush()
-        return _stored_content(session, meeting.id) != before
-    upsert(
-        session,
-        MeetingRow.__table__,  # type: ignore[arg-type]
-        [
-            {
-                "id": meeting.id,
-                "source": source,
-                "body_id": meeting.body_id,
-                "name": meeting.name,
-                "start": meeting.start,
-                "end": meeting.end,
-                "location": meeting.location,
-                "cancelled": meeting.cancelled,
-                "deleted": False,
-                "web": meeting.web,
-                "modified": meeting.modified,
-                "organization_ids": list(meeting.organization_ids),
-            }
-        ],
-    )
-    session.execute(delete(AgendaItemRow).where(AgendaItemRow.meeting_id == meeting.id))
-    items = {
-        a.id: {
-            "id": a.id,
-            "meeting_id": meeting.id,
-            "number": a.number,
-            "name": a.name,
-            "result": a.result,
-            "consultation_id": a.consultation_id,
-            "position": a.order,
-        }
-        for a in meeting.agenda_items
-    }
-    upsert(session, AgendaItemRow.__table__, list(items.values()))  # type: ignore[arg-type]
+    if meeting.deleted and session.get(MeetingRow, meeting.id) is None:
+        return False  # nothing stored to flag (the sync would keep a tombstone)
+    save_meetings(session, source, [meeting], rewrite=True)
     session.expire_all()
     return _stored_content(session, meeting.id) != before
 

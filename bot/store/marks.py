@@ -37,3 +37,18 @@ def set_post_sync(factory: sessionmaker[Session], value: str, now: datetime) -> 
         else:
             mark.value = value
             mark.updated_at = now
+
+
+def mark_value(session: Session, name: str) -> str | None:
+    mark = session.get(PollMark, name)
+    return mark.value if mark is not None else None
+
+
+def put_mark(session: Session, name: str, value: str, now: datetime) -> None:
+    """Set a mark inside the caller's transaction (with the data it speaks for)."""
+    mark = session.get(PollMark, name)
+    if mark is None:
+        session.add(PollMark(name=name, value=value, updated_at=now))
+    elif mark.value != value:
+        mark.value = value
+        mark.updated_at = now

@@ -5,10 +5,16 @@ and remember the mapping, so the announcement still carries committee and sessio
 The store answers first (an agenda item of a known meeting naming the consultation or its
 agenda item; the same id without its letter prefix); jobs/sync.py then reads the meeting and
 the agenda item from the feed for what is left.
+
+Looking for candidates means scanning the consultations of a source, so it is done only when
+there may be any (a poll mark per source, bot/store/marks.py): after a save that stored new or
+changed papers (`owe_links`, in that save's transaction), while the last pass hit its budget,
+or when an id looked for before is due again. An idle poll does not read the consultations.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.store.marks import DONE, PENDING, mark_value, put_mark
 from bot.store.schema import AgendaItemRow, ConsultationRow, MeetingAlias, MeetingRow, PaperRow
 
 # Per poll: an unresolvable id is looked for again after RETRY_AFTER.
@@ -35,6 +42,11 @@ class Candidate:
 
 
 def resolve_candidates(session: Session, source: str, now: datetime) -> list[Candidate]:
+    return resolve_pass(session, source, now)[0]
+
+
+def resolve_pass(session: Session, source: str, now: datetime) -> tuple[list[Candidate], bool]:
+    """Up to BUDGET meeting ids to look for, and whether more may be waiting beyond them."""
     known_meeting = exists().where(MeetingRow.id == ConsultationRow.meeting_id)
     waiting = exists().where(
         MeetingAlias.alias_id == ConsultationRow.meeting_id,
@@ -63,7 +75,35 @@ def resolve_candidates(session: Session, source: str, now: datetime) -> list[Can
         found = _from_store(session, meeting_id, consultation_id, agenda_item_id)
         orgs = tuple(str(o) for o in org_ids or () if isinstance(o, str))
         out[meeting_id] = Candidate(meeting_id, agenda_item_id, found, consultation_id, orgs)
-    return list(out.values())
+    return list(out.values()), len(rows) >= BUDGET * 5 or len(out) >= BUDGET
+
+
+def _mark_name(source: str) -> str:
+    # Mark names are at most 100 characters; source names may be as long.
+    return "meeting_links:" + hashlib.sha256(source.encode("utf-8")).hexdigest()[:32]
+
+
+def owe_links(session: Session, source: str, now: datetime) -> None:
+    """Papers of `source` were stored or changed (in this transaction): the next pass looks."""
+    put_mark(session, _mark_name(source), PENDING, now)
+
+
+def links_owed(session: Session, source: str, now: datetime) -> bool:
+    """Is a pass worth its scan: papers stored since the last complete pass (or none ever ran),
+    or a meeting id looked for before due again?"""
+    if mark_value(session, _mark_name(source)) != DONE:
+        return True
+    due = session.scalar(
+        select(MeetingAlias.alias_id)
+        .where(MeetingAlias.source == source, MeetingAlias.next_try_at <= now)
+        .limit(1)
+    )
+    return due is not None
+
+
+def links_done(session: Session, source: str, *, more: bool, now: datetime) -> None:
+    """After a pass: done, unless it used its whole budget (more may be waiting)."""
+    put_mark(session, _mark_name(source), PENDING if more else DONE, now)
 
 
 def find_in_store(session: Session, cand: Candidate) -> str | None:

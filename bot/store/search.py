@@ -31,7 +31,6 @@ from sqlalchemy import (
     and_,
     delete,
     func,
-    insert,
     or_,
     select,
     text,
@@ -41,7 +40,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.db import transaction
 from bot.store.documents import main_files
-from bot.store.schema import DocumentRow, FileRow, PaperRow, UTCDateTime
+from bot.store.marks import PENDING, mark_value, put_mark
+from bot.store.schema import DocumentRow, FileRow, PaperRow, PollMark, UTCDateTime
+from bot.store.upsert import insert_rows
 
 # The table lives outside `Base.metadata`: its full-text parts are dialect specific SQL that
 # only the migration knows how to create.
@@ -227,7 +228,10 @@ def reindex_papers(
                 touched.append(paper_id)
         if new_rows:
             _assign_ids(session, new_rows, next_ids)
-            session.execute(insert(search_documents), new_rows)
+            # FTS5 flushes its pending terms whenever a rowid is not above the last one
+            # written: in rowid order a batch is one flush, not one per row.
+            new_rows.sort(key=lambda row: int(row["id"]))
+            insert_rows(session, search_documents, new_rows)
             written += len(new_rows)
         if touched:
             session.execute(
@@ -305,7 +309,42 @@ def refresh_search_index(
 
     First a walk through the papers in id order (each batch continues after the last id of
     the one before: linear, not one scan of the whole table per batch), then whatever is still
-    stale (documents read) until nothing is."""
+    stale (documents read) until nothing is. A first build on SQLite runs in bulk (below)."""
+    bulk = _begin_bulk(factory, now)
+    total = _refresh(factory, now=now, batch=batch)
+    if bulk:
+        _end_bulk(factory)
+    return total
+
+
+# While this poll mark exists, the FTS5 triggers stand still (migration 0011).
+BULK_MARK = "search_bulk"
+
+
+def _begin_bulk(factory: sessionmaker[Session], now: datetime) -> bool:
+    """SQLite, empty index (a first build) or a bulk build left unfinished: rows are inserted
+    without the FTS5 triggers and `search_fts` is rebuilt from them at the end, in one
+    statement (about three times cheaper than a trigger insert per row). The mark is committed
+    before the first row, so a build interrupted anywhere is finished by the next refresh."""
+    with transaction(factory) as session:
+        if session.get_bind().dialect.name != "sqlite":
+            return False
+        if mark_value(session, BULK_MARK) is not None:
+            return True
+        empty = session.scalar(select(search_documents.c.id).limit(1)) is None
+        if not empty:
+            return False
+        put_mark(session, BULK_MARK, PENDING, now)
+        return True
+
+
+def _end_bulk(factory: sessionmaker[Session]) -> None:
+    with transaction(factory) as session:
+        session.execute(text("INSERT INTO search_fts(search_fts) VALUES('rebuild')"))
+        session.execute(delete(PollMark).where(PollMark.name == BULK_MARK))
+
+
+def _refresh(factory: sessionmaker[Session], *, now: datetime, batch: int) -> int:
     total = 0
     seen: set[str] = set()
     next_ids: dict[int, int] = {}
