@@ -10,7 +10,7 @@ When the answer is linked, this runs in the same poll before the thread reply is
 reply normally carries the excerpts. Rule when the answer document cannot be read (refused,
 quarantined, no text layer): the reply goes out at once without excerpts — it is never held
 back — and is never edited; a pairing that arrives later (a retry succeeded, a new version of
-the file) shows in the parent message, which is updated in place (jobs/lifecycle.py).
+the file) shows in the parent message, which is updated in place (bot/outbox/threads.py).
 """
 
 from __future__ import annotations

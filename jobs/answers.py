@@ -232,7 +232,7 @@ def link_answers(factory: sessionmaker[Session], *, now: datetime, tz: ZoneInfo)
             return []
         used = answer_paper_ids(session)
         relevant = _could_answer(anfragen)
-        # An interim reply is not the answer (jobs/interim.py shows it in the thread).
+        # An interim reply is not the answer (bot/outbox/overdue.py shows it in the thread).
         candidates = [
             p
             for p in other_papers(session)

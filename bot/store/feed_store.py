@@ -137,7 +137,7 @@ def save_meetings(
     stats.deleted = len(gone)
     stats.fresh = sum(1 for i in by_id if i not in known)
     # By content, never by `modified`: RVR-like feeds stamp every object with one fixed date,
-    # and a cancelled or moved session must still reach the lifecycle (jobs/lifecycle.py).
+    # and a cancelled or moved session must still reach the follow-up (bot/outbox/events.py).
     changed = [
         m
         for m in by_id.values()
