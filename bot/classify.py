@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import re
 
-from bot.document.anfrage.vocabulary import compact_reference, factions_named, normalize_reference
+from bot.document.anfrage.vocabulary import (
+    compact_reference,
+    factions_named,
+    normalize_reference,
+    reference_stem,
+)
 
 __all__ = [
     "compact_reference",
@@ -18,6 +23,7 @@ __all__ = [
     "is_answer_type",
     "is_interim",
     "normalize_reference",
+    "reference_stem",
 ]
 
 _ANSWER = re.compile(

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.classify import is_interim, normalize_reference
+from bot.classify import is_interim, normalize_reference, reference_stem
 from bot.store.answers import (
     FileFacts,
     PaperFacts,
@@ -71,12 +71,6 @@ def _tokens(title: str | None) -> list[str]:
         if tok:
             out.append(tok)
     return out
-
-
-def _stem_of(reference: str) -> str | None:
-    """`14/1923-1` → `14/1923`; `14/1923/1` → `14/1923` (a suffix of one to three digits)."""
-    m = re.match(r"^(.+?)\s*[-/.]\s*\d{1,3}$", reference)
-    return m.group(1).casefold() if m else None
 
 
 def _answer_like(p: PaperFacts) -> bool:
@@ -140,7 +134,7 @@ def match_answers(
     # 2. reference stem
     by_stem: dict[str, list[PaperFacts]] = {}
     for p in candidates:
-        stem = _stem_of(p.reference) if p.reference else None
+        stem = reference_stem(p.reference) if p.reference else None
         if stem:
             by_stem.setdefault(stem, []).append(p)
     for a in anfragen:
@@ -166,7 +160,7 @@ def match_answers(
         named: list[PaperFacts] = []
         for tok in _tokens(p.name):
             named += open_by_ref.get(tok, [])
-            stem = _stem_of(tok)
+            stem = reference_stem(tok)
             if stem:
                 named += open_by_ref.get(stem, [])
         if not named:
@@ -185,7 +179,7 @@ def match_answers(
     for a in anfragen:
         if a.id in links:
             continue
-        own = sorted(files.get(a.id, []), key=lambda f: (f.role != "main", f.position))
+        own = files.get(a.id, [])  # the Anfrage's own document first (the store's rule)
         if not own:
             continue
         later = [
@@ -217,7 +211,7 @@ def _could_answer(anfragen: Sequence[PaperFacts]) -> Callable[[PaperFacts], bool
             return True
         if p.related and not ids.isdisjoint(p.related):
             return True
-        stem = _stem_of(p.reference) if p.reference else None
+        stem = reference_stem(p.reference) if p.reference else None
         return stem is not None and stem in refs
 
     return relevant

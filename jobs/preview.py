@@ -9,7 +9,7 @@ from typing import TextIO
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.outbox.message import NotReady, Rendered
-from bot.outbox.render import make_renderer
+from bot.outbox.render import UnknownKind, make_renderer
 from bot.outbox.routing import route_pending
 from bot.runtime import Runtime
 from bot.slack import texts
@@ -55,6 +55,8 @@ def _render_due(
                 rendered = render(session, item)
             except NotReady:
                 continue  # e.g. a thread reply whose parent is not posted yet: not this round
+            except UnknownKind:
+                continue  # a real run parks it (see UnknownKind); a preview only leaves it out
             if rendered is not None:
                 out.append((item, rendered))
     return out

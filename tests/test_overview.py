@@ -84,3 +84,30 @@ def test_dry_run_keeps_nothing_it_routed(db_url: str, feed: FeedServer, slack: F
         assert [p["channel"] for p in slack.announcements()] == ["C0123456789"]
     finally:
         rt.close()
+
+
+def test_dry_run_leaves_out_a_row_of_an_unknown_kind(
+    db_url: str, feed: FeedServer, slack: FakeSlack
+) -> None:
+    # A row written by a newer version (or by hand): the real run parks it; the preview must
+    # still show everything else instead of failing on it.
+    import io
+
+    from bot.store.db import transaction
+    from bot.store.deliveries import enqueue
+    from jobs.preview import dry_run
+
+    rvr = standard_rvr(feed.base_url, date(2025, 1, 10))
+    feed.routes.update(rvr.routes())
+    rt = make_runtime(make_config(db_url, rvr.system_url, slack_url=slack.base_url))
+    try:
+        with transaction(rt.factory) as session:
+            enqueue(session, kind="fax", channel="C0FAX", key="k1", now=NOW)
+        out = io.StringIO()
+        dry_run(rt, NOW, out)
+        assert "--- Probelauf: Nachricht an C0123456789 ---" in out.getvalue()
+        assert "Probelauf: 1 Nachricht(en) würden gesendet" in out.getvalue()
+        assert "C0FAX" not in out.getvalue()
+        assert slack.calls == []
+    finally:
+        rt.close()

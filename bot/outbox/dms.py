@@ -35,7 +35,7 @@ from bot.slack.blocks import MAX_TEXT, Block, context, or_unknown, section
 from bot.slack.escape import Mrkdwn, bold, clip, fill, link, mrkdwn
 from bot.store.db import transaction
 from bot.store.deliveries import Claimed, enqueue
-from bot.store.events import PaperBrief, answer_brief, paper_brief
+from bot.store.events import EventPaper, answer_brief, paper_brief
 from bot.store.follows import (
     FollowRow,
     all_follows,
@@ -180,7 +180,7 @@ def _deadlines(
 
 
 def _event_line(
-    session: Session, paper: PaperBrief, payload: dict[str, Any], now: datetime, tz: ZoneInfo
+    session: Session, paper: EventPaper, payload: dict[str, Any], now: datetime, tz: ZoneInfo
 ) -> Mrkdwn | None:
     kind = payload.get("type")
     if kind == EventType.DELETED:

@@ -20,7 +20,7 @@ from bot.slack import lifecycle_blocks as lb
 from bot.slack import texts
 from bot.slack.blocks import fmt_date
 from bot.slack.escape import Mrkdwn, fill, link, ours
-from bot.store.events import PaperBrief, interim_brief, is_answered
+from bot.store.events import EventPaper, interim_brief, is_answered
 from bot.store.lifecycle import Appearance, appearances
 
 
@@ -55,12 +55,12 @@ def meeting_line(
     return None
 
 
-def deleted_line(paper: PaperBrief) -> Mrkdwn | None:
+def deleted_line(paper: EventPaper) -> Mrkdwn | None:
     return ours(texts.EVENT_DELETED) if paper.deleted else None
 
 
 def overdue_line(
-    session: Session, paper: PaperBrief, payload: dict[str, Any], today: date
+    session: Session, paper: EventPaper, payload: dict[str, Any], today: date
 ) -> Mrkdwn | None:
     """Nothing when answered, deleted, or (a clock moved back) not overdue."""
     if paper.deleted or is_answered(session, paper.id):

@@ -16,6 +16,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from bot.store.batches import chunks
+from bot.store.documents import MAIN_FIRST
 from bot.store.schema import AnswerLink, FileRow, PaperRow
 
 
@@ -101,10 +102,12 @@ def other_papers(session: Session) -> Iterator[PaperFacts]:
 
 
 def own_files(session: Session, paper_ids: Sequence[str]) -> dict[str, list[FileFacts]]:
-    """The files of each paper (an answer may be a later file on the Anfrage's own paper)."""
+    """The files of each paper (an answer may be a later file on the Anfrage's own paper),
+    the paper's own document first (the one main-file rule, `documents.MAIN_FIRST`)."""
     files: dict[str, list[FileFacts]] = {}
     for part in chunks(list(paper_ids)):
-        for f in session.scalars(select(FileRow).where(FileRow.paper_id.in_(part))):
+        query = select(FileRow).where(FileRow.paper_id.in_(part))
+        for f in session.scalars(query.order_by(FileRow.paper_id, *MAIN_FIRST)):
             files.setdefault(f.paper_id, []).append(
                 FileFacts(
                     f.id, f.paper_id, f.role, f.name, f.access_url or f.download_url, f.position

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.faction import clean_subject
 from bot.store.batches import chunks
+from bot.store.kinds import Kind, State
 from bot.store.labels import is_placeholder_meeting, meeting_labels
 from bot.store.lifecycle import on_meetings
 from bot.store.lookup import PaperBrief, briefs
@@ -142,9 +143,9 @@ def _announced_in(session: Session, channel: str, paper_ids: list[str]) -> set[s
             str(p)
             for p in session.scalars(
                 select(Delivery.paper_id).where(
-                    Delivery.kind == "announce",
+                    Delivery.kind == Kind.ANNOUNCE,
                     Delivery.channel == channel,
-                    Delivery.status == "sent",
+                    Delivery.status == State.SENT,
                     Delivery.paper_id.in_(part),
                 )
             )

@@ -20,10 +20,11 @@ from sqlalchemy import Row, and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.store.batches import chunks
+from bot.store.kinds import AnnounceState
 from bot.store.schema import DocumentRow, FileRow, PaperRow
 
 # "main" sorts before "aux" descending; then the feed's order.
-_MAIN_FIRST = (FileRow.role.desc(), FileRow.position)
+MAIN_FIRST = (FileRow.role.desc(), FileRow.position)
 
 # Rows written before migration 0006 have no `next_attempt_at`: they are retried (as before)
 # while they have fewer attempts than this. Rows given up on since then have more.
@@ -33,13 +34,11 @@ MAX_ATTEMPTS = 3
 def main_file(session: Session, paper_id: str) -> FileRow | None:
     """The paper's own document: `mainFile`, else the first auxiliary file (Somacos)."""
     return session.scalars(
-        select(FileRow).where(FileRow.paper_id == paper_id).order_by(*_MAIN_FIRST).limit(1)
+        select(FileRow).where(FileRow.paper_id == paper_id).order_by(*MAIN_FIRST).limit(1)
     ).first()
 
 
-def main_files(
-    session: Session, paper_ids: Sequence[str], *columns: Any
-) -> dict[str, Row[Any]]:
+def main_files(session: Session, paper_ids: Sequence[str], *columns: Any) -> dict[str, Row[Any]]:
     """`main_file` of many papers at once, by paper id; each row holds `FileRow.paper_id`
     and the `columns` asked for (only those: a file's text can be long)."""
     out: dict[str, Row[Any]] = {}
@@ -47,7 +46,7 @@ def main_files(
         rows = session.execute(
             select(FileRow.paper_id, *columns)
             .where(FileRow.paper_id.in_(part))
-            .order_by(FileRow.paper_id, *_MAIN_FIRST)
+            .order_by(FileRow.paper_id, *MAIN_FIRST)
         ).all()
         for row in rows:
             out.setdefault(row.paper_id, row)
@@ -117,10 +116,14 @@ def papers_to_read(session: Session, source: str, budget: int, now: datetime) ->
         )
     )
     pending = session.scalars(
-        query.where(PaperRow.announce_state == "pending").order_by(PaperRow.date, PaperRow.id)
+        query.where(PaperRow.announce_state == AnnounceState.PENDING).order_by(
+            PaperRow.date, PaperRow.id
+        )
     ).all()
     others = session.scalars(
-        query.where(or_(PaperRow.announce_state.is_(None), PaperRow.announce_state != "pending"))
+        query.where(
+            or_(PaperRow.announce_state.is_(None), PaperRow.announce_state != AnnounceState.PENDING)
+        )
         .order_by(PaperRow.date.desc())
         .limit(budget * 3)
     ).all()

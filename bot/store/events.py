@@ -1,7 +1,8 @@
 """Store reads and commands of the outbox (bot/outbox): routing new Anfragen to channels, the
 facts its events and renderers need, overdue notices and interim replies.
 
-Everything here returns plain values or frozen read models, so bot/outbox never touches a table.
+Most of it returns plain values or frozen read models; `meeting` still hands out the stored
+meeting row, read (never written) by bot/outbox/reminders.py.
 """
 
 from __future__ import annotations
@@ -14,15 +15,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.classify import is_interim
+from bot.classify import is_interim, reference_stem
 from bot.store.documents import document_settled, main_file
-from bot.store.kinds import Kind, State
+from bot.store.kinds import AnnounceState, Kind, State
 from bot.store.lifecycle import chunks
 from bot.store.schema import AnswerLink, Delivery, FileRow, MeetingRow, PaperRow
 from bot.store.views import answer_document_url
-
-_STEM = re.compile(r"^(.+?)\s*[-/.]\s*\d{1,3}$")
-
 
 # -- routing new Anfragen ----------------------------------------------------------------------
 
@@ -32,7 +30,7 @@ def pending_announcements(session: Session) -> list[str]:
     return list(
         session.scalars(
             select(PaperRow.id)
-            .where(PaperRow.announce_state == "pending")
+            .where(PaperRow.announce_state == AnnounceState.PENDING)
             .order_by(PaperRow.date, PaperRow.id)
         ).all()
     )
@@ -45,7 +43,7 @@ def routable_source(
     tried and quarantined/refused (retried later with backoff), or not read within `patience`
     (announced without the questions rather than not at all). None: not (yet) to be routed."""
     paper = session.get(PaperRow, paper_id)
-    if paper is None or paper.announce_state != "pending":
+    if paper is None or paper.announce_state != AnnounceState.PENDING:
         return None
     if not document_settled(session, paper.id) and now - paper.first_seen_at <= patience:
         return None
@@ -55,14 +53,14 @@ def routable_source(
 def mark_routed(session: Session, paper_id: str) -> None:
     paper = session.get(PaperRow, paper_id)
     if paper is not None:
-        paper.announce_state = "routed"
+        paper.announce_state = AnnounceState.ROUTED
 
 
 # -- facts for events and renderers ------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class PaperBrief:
+class EventPaper:
     """What a message about one paper shows of it."""
 
     id: str
@@ -81,11 +79,11 @@ class PaperBrief:
         return self.ref_norm or self.reference
 
 
-def paper_brief(session: Session, paper_id: str) -> PaperBrief | None:
+def paper_brief(session: Session, paper_id: str) -> EventPaper | None:
     p = session.get(PaperRow, paper_id)
     if p is None:
         return None
-    return PaperBrief(
+    return EventPaper(
         p.id, p.reference, p.ref_norm, p.name, p.web, p.date, p.paper_type, p.faction, p.deleted
     )
 
@@ -197,9 +195,9 @@ def find_interims(session: Session, paper_ids: list[str]) -> list[tuple[str, str
             continue
         targets = {str(r) for r in related or ()} & wanted
         targets |= {pid for pid, rel in related_of.items() if cid in rel}
-        stem = _STEM.match(ref or "")
-        if stem and stem.group(1).casefold() in refs:
-            targets.add(refs[stem.group(1).casefold()])
+        stem = reference_stem(ref)
+        if stem and stem in refs:
+            targets.add(refs[stem])
         for token in re.findall(r"[\w/.-]+", (name or "").casefold()):
             if token.strip(".-/") in refs:
                 targets.add(refs[token.strip(".-/")])

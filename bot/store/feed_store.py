@@ -20,6 +20,7 @@ from bot.classify import (
     normalize_reference,
 )
 from bot.domain import Body, Meeting, Organization, Paper
+from bot.store.kinds import AnnounceState
 from bot.store.labels import organization_names
 from bot.store.schema import (
     AgendaItemRow,
@@ -301,7 +302,9 @@ def save_papers(
                 "faction": _faction(p, org_names),
                 "under_direction_of": (p.under_direction_of_ids or (None,))[0],
                 "announce_state": (
-                    ("pending" if policy.wants(p) else "silent") if new and anfrage else None
+                    (AnnounceState.PENDING if policy.wants(p) else AnnounceState.SILENT)
+                    if new and anfrage
+                    else None
                 ),
                 "first_seen_at": policy.now,
                 "updated_at": policy.now,

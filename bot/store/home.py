@@ -25,6 +25,7 @@ from bot.deadlines import answer_due, deadline_days
 from bot.faction import NOBODY, Perspective, is_ours, split_factions
 from bot.store.calendar import anfragen_on_agenda
 from bot.store.follows import Followed, count_follows, followed_by
+from bot.store.kinds import Kind, State
 from bot.store.labels import is_placeholder_meeting, meeting_labels
 from bot.store.lookup import PaperBrief, UpcomingSession, briefs
 from bot.store.schema import AnswerLink, Delivery, MeetingRow, PaperRow, Subscription
@@ -68,7 +69,9 @@ def _announced() -> ColumnElement[bool]:
     # `IN (subquery)`, not a correlated EXISTS: the announced ids are read once (SQLite
     # materialises them, PostgreSQL hashes them) instead of once per Anfrage.
     return PaperRow.id.in_(
-        select(Delivery.paper_id).where(Delivery.kind == "announce", Delivery.status == "sent")
+        select(Delivery.paper_id).where(
+            Delivery.kind == Kind.ANNOUNCE, Delivery.status == State.SENT
+        )
     )
 
 

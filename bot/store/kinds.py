@@ -1,4 +1,5 @@
-"""The values of an outbox row's `kind` and `status` columns, as enums.
+"""The values of an outbox row's `kind` and `status` columns, and of a paper's
+`announce_state`, as enums.
 
 They live in the store because the store writes and queries them; bot/outbox reads them from
 here (bot/outbox/kinds.py). Both are `StrEnum`: a member *is* its stored string, so rows
@@ -29,3 +30,12 @@ class State(StrEnum):
     SENT = "sent"  # Slack accepted it (has a `ts`), or recorded as told without posting
     PARKED = "parked"  # a permanent Slack error; `anfragebot requeue` sends it again
     DROPPED = "dropped"  # outdated before it was sent, or its message is gone: never sent
+
+
+class AnnounceState(StrEnum):
+    """Whether a paper is (still) to be announced: `papers.announce_state`. NULL: nothing to
+    announce (not an Anfrage, or known before the bot's first sync)."""
+
+    PENDING = "pending"  # a new Anfrage, to be routed to the channels that want it
+    ROUTED = "routed"  # turned into one announcement row per channel
+    SILENT = "silent"  # new, but no channel's policy wants it

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.classify import compact_reference, normalize_reference
 from bot.faction import clean_subject
+from bot.store.kinds import Kind, State
 from bot.store.labels import is_placeholder_meeting, meeting_labels
 from bot.store.schema import (
     AgendaItemRow,
@@ -287,9 +288,9 @@ def open_anfragen(
         .join(Delivery, and_(Delivery.paper_id == PaperRow.id))
         .outerjoin(AnswerLink, AnswerLink.anfrage_id == PaperRow.id)
         .where(
-            Delivery.kind == "announce",
+            Delivery.kind == Kind.ANNOUNCE,
             Delivery.channel == channel,
-            Delivery.status == "sent",
+            Delivery.status == State.SENT,
             AnswerLink.anfrage_id.is_(None),
             PaperRow.deleted.is_(False),
         )

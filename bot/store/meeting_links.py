@@ -41,10 +41,6 @@ class Candidate:
     organization_ids: tuple[str, ...] = ()
 
 
-def resolve_candidates(session: Session, source: str, now: datetime) -> list[Candidate]:
-    return resolve_pass(session, source, now)[0]
-
-
 def resolve_pass(session: Session, source: str, now: datetime) -> tuple[list[Candidate], bool]:
     """Up to BUDGET meeting ids to look for, and whether more may be waiting beyond them."""
     known_meeting = exists().where(MeetingRow.id == ConsultationRow.meeting_id)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.db import make_engine
 from bot.store.deliveries import Claimed
-from bot.store.kinds import State
+from bot.store.kinds import AnnounceState, State
 from bot.store.schema import Delivery, ListState, PaperRow, Source, Subscription
 
 
@@ -96,7 +96,7 @@ def held_back(session: Session, source: str, seen_at: datetime) -> int:
             .select_from(PaperRow)
             .where(
                 PaperRow.source == source,
-                PaperRow.announce_state == "silent",
+                PaperRow.announce_state == AnnounceState.SILENT,
                 PaperRow.first_seen_at == seen_at,
             )
         )

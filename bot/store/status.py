@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.store.kinds import State
 from bot.store.schema import Delivery, DocumentRow, FileRow, PaperRow
 
 
@@ -43,7 +44,7 @@ class ParkedDelivery:
 def parked_deliveries(session: Session) -> list[ParkedDelivery]:
     """Deliveries Slack refused for good, oldest first (`anfragebot requeue` sends them again)."""
     rows = session.scalars(
-        select(Delivery).where(Delivery.status == "parked").order_by(Delivery.id)
+        select(Delivery).where(Delivery.status == State.PARKED).order_by(Delivery.id)
     ).all()
     return [ParkedDelivery(d.kind, d.key, d.channel, d.last_error) for d in rows]
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.document.answers import answer_excerpts
 from bot.domain import AnfrageView, SessionInfo
-from bot.faction import clean_subject
+from bot.faction import clean_subject, split_factions
 from bot.store.answer_pairing import pairing_of
 from bot.store.documents import main_file
 from bot.store.labels import committee_label, organization_names
@@ -107,7 +107,7 @@ def load_anfrage(session: Session, paper_id: str) -> AnfrageView | None:
     parsed = doc.parsed if doc and doc.status == "ok" else None
     factions: tuple[str, ...] = ()
     if paper.faction:
-        factions = tuple(f.strip() for f in paper.faction.split(",") if f.strip())
+        factions = split_factions(paper.faction)
     elif parsed and parsed.get("factions"):
         factions = tuple(str(f) for f in parsed["factions"])
     questions = tuple(

@@ -54,6 +54,16 @@ def normalize_reference(reference: str | None) -> str | None:
     return _REF_SPACES_RE.sub("/", text) or None
 
 
+_STEM_RE = re.compile(r"^(.+?)\s*[-/.]\s*\d{1,3}$")
+
+
+def reference_stem(reference: str | None) -> str | None:
+    """`14/1923-1` → `14/1923`; `14/1923/1` → `14/1923` (a suffix of one to three digits),
+    casefolded: the Anfrage an answer or interim reply numbered after it belongs to."""
+    m = _STEM_RE.match(reference or "")
+    return m.group(1).casefold() if m else None
+
+
 def compact_reference(reference: str | None) -> str | None:
     """Digits only (`14/1923` → `141923`): how RVR prints numbers in some places."""
     if not reference:
