@@ -104,6 +104,10 @@ def _check_database(report: Report, config: Config) -> Engine | None:
         migrate(engine)
         with engine.connect() as conn:
             revision = MigrationContext.configure(conn).get_current_revision()
+    except BotError as e:  # the store's message names the database already
+        engine.dispose()
+        report.item(False, f"database: {str(e).splitlines()[0]}")
+        return None
     except Exception as e:  # noqa: BLE001 - any failure is the line's answer
         engine.dispose()
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__

@@ -11,7 +11,6 @@ import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
 
 from bot.config import Config, DeadlinesConfig, FactionConfig
 from bot.deadlines import answer_due
@@ -62,7 +61,7 @@ _TRAILING = re.compile(r"\s*[(\[][^()\[\]]*(?:anfrage|fraktion)[^()\[\]]*[)\]]\s
 # "Große Anfrage der Fraktion X: …" at the start.
 _LEADING = re.compile(
     r"^\s*(?:(?:große|kleine|interfraktionelle)\s+)?(?:fraktions)?anfrage\b"
-    r"(?=[^:;]{0,120}?(?:fraktion|gruppe))[^:;]{0,120}?"
+    r"(?=[^:;]{0,120}?(?:fraktion(?:en)?|gruppen?)\b)[^:;]{0,120}?"
     r"(?:;\s*hier|:|;)\s*:?\s*",
     re.IGNORECASE,
 )
@@ -87,10 +86,6 @@ def clean_subject(name: str | None, parsed_subject: str | None = None) -> str | 
             break
         text = cleaned
     return text.strip() or " ".join(name.split())
-
-
-def due_text_date(due: date | None) -> str | None:
-    return due.strftime("%d.%m.%Y") if due else None
 
 
 def perspective_of(config: Config) -> Perspective:

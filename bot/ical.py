@@ -15,6 +15,7 @@ what RFC 5546 readers expect of an unchanged event.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from collections import OrderedDict
@@ -195,8 +196,10 @@ def build_calendar(
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
-def _transitions(tz: ZoneInfo, year: int) -> list[datetime]:
-    """The instants (UTC) in `year` at which the zone's offset changes."""
+@functools.lru_cache(maxsize=16)
+def _transitions(tz: ZoneInfo, year: int) -> tuple[datetime, ...]:
+    """The instants (UTC) in `year` at which the zone's offset changes (an hourly walk: cached,
+    since every served calendar needs it)."""
     out = []
     moment = datetime(year, 1, 1, tzinfo=UTC)
     previous = moment.astimezone(tz).utcoffset()
@@ -207,7 +210,7 @@ def _transitions(tz: ZoneInfo, year: int) -> list[datetime]:
             out.append(step)
             previous = offset
         moment = step
-    return out
+    return tuple(out)
 
 
 def _offset(delta: timedelta | None) -> timedelta:
@@ -335,5 +338,10 @@ class CalendarFeed:
 
     def __call__(self, token: str) -> bytes | None:
         return calendar_for_token(
-            self.factory, token, now=self.clock(), tz=self.tz, cache=self.cache
+            self.factory,
+            token,
+            now=self.clock(),
+            tz=self.tz,
+            cache=self.cache,
+            faction=self.faction,
         )

@@ -36,7 +36,8 @@ def print_status(rt: Runtime, now: datetime, out: TextIO) -> None:
             if src.last_error and (
                 not src.last_success_at or (src.last_error_at or now) > src.last_success_at
             ):
-                print(f"    letzter Fehler {show(src.last_error_at)}: {src.last_error}", file=out)
+                error = _one_line(src.last_error)
+                print(f"    letzter Fehler {show(src.last_error_at)}: {error}", file=out)
         counts = paper_counts(session)
         print(f"Vorlagen: {counts.papers}, davon Anfragen: {counts.anfragen}", file=out)
         # "gesendet": Slack accepted it. "übersprungen": recorded as told without a post
@@ -55,7 +56,7 @@ def print_status(rt: Runtime, now: datetime, out: TextIO) -> None:
             )
         parked = parked_deliveries(session)
         for d in parked:
-            print(f"  geparkt: {d.kind} {d.key} → {d.channel}: {d.last_error}", file=out)
+            print(f"  geparkt: {d.kind} {d.key} → {d.channel}: {_one_line(d.last_error)}", file=out)
         if parked:
             print(
                 "  Nach der Korrektur (Bot eingeladen, Token erneuert): anfragebot requeue",

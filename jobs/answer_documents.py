@@ -26,13 +26,12 @@ from bot.document.answers import pair_cleaned_answers
 from bot.document.model import ParsedAnfrage
 from bot.store.answer_pairing import (
     AnswerFile,
-    anfrage_parse,
     answer_files,
     pairing_input,
     save_pairing,
 )
 from bot.store.db import transaction
-from bot.store.documents import file_version
+from bot.store.documents import file_version, parsed_document
 from jobs.documents import Fetch, Read, read_one
 
 log = logging.getLogger(__name__)
@@ -86,7 +85,7 @@ def _pair_if_needed(factory: sessionmaker[Session], af: AnswerFile, now: datetim
         answer = pairing_input(session, af.anfrage_id, af.file_id)
         if answer is None or not answer.text:
             return 0  # gone, paired at this version, or not read yet
-        parsed = anfrage_parse(session, af.anfrage_id)
+        parsed = parsed_document(session, af.anfrage_id)
         anfrage = ParsedAnfrage.from_json_dict(parsed) if parsed else None
         pairing = pair_cleaned_answers(answer.text, anfrage)  # stored text is cleaned already
         save_pairing(session, af.anfrage_id, answer, pairing.to_json_dict(), now)

@@ -17,6 +17,7 @@ from bot.faction import perspective_of
 from bot.feed.client import OParlClient
 from bot.outbox.dms import queue_follow_dms
 from bot.outbox.events import detect_events
+from bot.outbox.message import Render
 from bot.outbox.overdue import enqueue_interims
 from bot.outbox.render import make_renderer
 from bot.outbox.routing import route_pending
@@ -156,10 +157,16 @@ def deliver(rt: Runtime, now: datetime) -> DeliveryReport:
         # No SLACK_BOT_TOKEN: send nothing and mark nothing sent (issue 11).
         log_no_token(rt, now)
         return DeliveryReport()
-    render = make_renderer(
+    return deliver_pending(
+        rt.factory, rt.notifier, renderer(rt, now), now=now, pace_seconds=rt.pace_seconds
+    )
+
+
+def renderer(rt: Runtime, now: datetime) -> Render:
+    """How the poll renders every message (the dry run previews with the same one)."""
+    return make_renderer(
         now=now, tz=rt.config.reminders.timezone, perspective=perspective_of(rt.config)
     )
-    return deliver_pending(rt.factory, rt.notifier, render, now=now, pace_seconds=rt.pace_seconds)
 
 
 def log_no_token(rt: Runtime, now: datetime) -> None:

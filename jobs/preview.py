@@ -9,14 +9,14 @@ from typing import TextIO
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.outbox.message import NotReady, Rendered
-from bot.outbox.render import UnknownKind, make_renderer
+from bot.outbox.render import UnknownKind
 from bot.outbox.routing import route_pending
 from bot.runtime import Runtime
 from bot.slack import texts
 from bot.slack.notifier import render_text
 from bot.store.deliveries import Claimed
 from bot.store.overview import due_deliveries, scratch
-from jobs.poll import PollReport, after_sync, follow_up, sync_all
+from jobs.poll import PollReport, after_sync, follow_up, renderer, sync_all
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def dry_run(rt: Runtime, now: datetime, out: TextIO) -> PollReport:
 def _render_due(
     factory: sessionmaker[Session], rt: Runtime, now: datetime
 ) -> list[tuple[Claimed, Rendered]]:
-    render = make_renderer(now=now, tz=rt.config.reminders.timezone)
+    render = renderer(rt, now)
     out: list[tuple[Claimed, Rendered]] = []
     with factory() as session:
         for item in due_deliveries(session, now):

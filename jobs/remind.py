@@ -16,9 +16,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from bot.config import SourceConfig
+from bot.document.download import origin_of
 from bot.domain import Meeting
 from bot.errors import FeedError
 from bot.feed.client import OParlClient
@@ -42,21 +42,13 @@ from jobs.poll import deliver
 log = logging.getLogger(__name__)
 
 
-def _origin(url: str) -> tuple[str, str | None, int | None]:
-    parts = urlsplit(url)
-    try:
-        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
-    except ValueError:
-        port = None
-    return parts.scheme, parts.hostname, port
-
-
 def read_meeting(client: OParlClient, source: SourceConfig, meeting_id: str) -> Meeting:
     """One request for the meeting's own object. The id comes from the feed: it is fetched only
     over http(s) from the origin (scheme, host, port) of the source's System URL."""
-    wanted, allowed = _origin(meeting_id), _origin(source.url)
-    if wanted[0] not in ("http", "https") or wanted != allowed:
-        raise FeedError(f"{meeting_id}: not on the council's host {allowed[1]}")
+    wanted, allowed = origin_of(meeting_id), origin_of(source.url)
+    if wanted is None or wanted != allowed:
+        host = allowed[1] if allowed else source.url
+        raise FeedError(f"{meeting_id}: not on the council's host {host}")
     raw = client.get_object(meeting_id)
     meeting = parse_meeting(raw)
     if meeting.id != meeting_id:

@@ -233,3 +233,26 @@ def test_our_anfragen_are_marked_in_the_description_with_faction() -> None:
     # Without `[faction]` (same cache: the faction is part of the key) nothing is marked.
     plain = icalendar.Calendar.from_ical(build_calendar([s], tz=BERLIN, now=now, cache=cache))
     assert "Unsere Anfrage" not in str(plain.walk("VEVENT")[0]["DESCRIPTION"])
+
+
+def test_the_served_calendar_marks_our_anfragen_too(
+    db_url: str, feed: FeedServer, slack: FakeSlack
+) -> None:
+    # `serve` builds the same calendar as `anfragebot ical`: with `[faction]`, ours are marked.
+    from bot.config import FactionConfig
+
+    fill_store(db_url, feed, slack)
+    engine = make_engine(db_url)
+    try:
+        factory = session_factory(engine)
+        with transaction(factory) as s:
+            token = token_for(s, "*", None, user="U1", now=NOW)
+        linke = FactionConfig(name="Die Linke")
+        ours = CalendarFeed(factory, tz=BERLIN, clock=lambda: NOW, faction=linke)(token)
+        plain = CalendarFeed(factory, tz=BERLIN, clock=lambda: NOW)(token)
+    finally:
+        engine.dispose()
+    assert ours is not None and plain is not None
+    described = " ".join(str(e.get("DESCRIPTION")) for e in events(ours).values())
+    assert "(Unsere Anfrage)" in described
+    assert b"Unsere Anfrage" not in plain

@@ -183,3 +183,11 @@ def test_statistik_table_escapes_names_and_keeps_the_code_block_closed() -> None
     assert "<!channel>" not in text and "&lt;!channel" in text
     row = text.splitlines()[1]
     assert row.removesuffix("```").split()[-8:] == ["3", "2", "12,5", "20", "50", "%", "1", "1"]
+
+
+def test_a_word_merely_starting_with_fraktion_is_no_faction_prefix() -> None:
+    # "Fraktionsbüros" names no faction: the subject before the colon is the subject itself.
+    name = "Anfrage zur Ausstattung der Fraktionsbüros: Kosten"
+    assert clean_subject(name) == name
+    assert clean_subject("Anfrage der Gruppen X und Y: Kosten") == "Kosten"
+    assert clean_subject("Große Anfrage der Fraktionen A und B: Klima") == "Klima"

@@ -203,3 +203,12 @@ def test_json_nested_5000_deep_keeps_the_rest_of_the_page(feed: FeedServer) -> N
     assert [i["id"] for i in p.items] == ["a", "b"]
     assert "nested deeper" in p.items[0]["__anfragebot_too_deep__"]
     assert "__anfragebot_too_deep__" not in p.items[1]
+
+
+def test_a_bare_array_page_keeps_only_objects_with_an_id() -> None:
+    # Some servers send a bare array as a list page; an object without an id is of no use
+    # downstream (Page.ids() of a tail read must not fail on it).
+    from bot.feed.client import parse_page
+
+    page = parse_page([{"name": "x"}, {"id": "u1"}, "junk", {"id": 7}], "https://ris.example/p")
+    assert page.ids() == ["u1"]

@@ -176,3 +176,13 @@ def test_statistik_command_and_lookup_print_the_table(
     assert "Statistik: 4 Anfragen" in printed
     spd = next(line for line in printed.splitlines() if line.startswith(SPD))
     assert spd.removesuffix("```").split()[1:] == ["1", "0", "–", "–", "–", "1", "1"]
+
+
+def test_a_paper_type_deadline_matches_as_the_rest_of_the_bot_matches_it(factory) -> None:  # type: ignore[no-untyped-def]
+    # `deadline_days` compares types Unicode-casefolded ("ß" = "ss"), as the Home tab and the
+    # overdue notices do; the statistics must give "Große Anfrage" the same 42 days.
+    shouted = DeadlinesConfig(answer_days=21, paper_types=(("GROSSE ANFRAGE", 42),))
+    with factory() as session:
+        assert statistics(session, today=TODAY, deadlines=shouted) == statistics(
+            session, today=TODAY, deadlines=DEADLINES
+        )

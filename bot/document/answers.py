@@ -21,6 +21,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
+from bot.document.anfrage.lines import ws
 from bot.document.clean import clean_text
 from bot.document.model import Answer, AnswerPairing, ParsedAnfrage
 
@@ -100,10 +101,6 @@ _STOPWORDS = {
     "nicht", "auch", "noch", "bereits", "haben", "hat", "gibt", "mit", "für", "von", "vom", "zur",
     "zum", "bei", "bis", "aus", "auf", "ob", "dass", "im", "in", "am", "an", "es", "ein", "als",
 }  # fmt: skip
-
-
-def _ws(s: str) -> str:
-    return re.sub(r"\s+", " ", s).strip()
 
 
 def _ends_sentence(s: str) -> bool:
@@ -258,7 +255,7 @@ def _ends_question(s: str) -> bool:
 
 
 def _passage(lines: list[str]) -> str:
-    return _ws(" ".join(ln for ln in lines if ln))
+    return ws(" ".join(ln for ln in lines if ln))
 
 
 # --------------------------------------------------------------------------------------------
@@ -282,7 +279,7 @@ def _prose_paragraphs(lines: list[str]) -> list[str]:
             buf.append(s)
             continue
         if buf:
-            text = _ws(" ".join(buf))
+            text = ws(" ".join(buf))
             if len(text) > 60 and _ends_sentence(text) and not text.endswith(":"):
                 paras.append(text)
             buf = []
@@ -317,7 +314,7 @@ def _office(lines: list[str]) -> str | None:
     for line in lines:
         m = _OFFICE_LABEL_RE.match(line.strip())
         if m:
-            value = _ws(m.group("value").replace("\t", " "))
+            value = ws(m.group("value").replace("\t", " "))
             label = m.group("label")
             if label in ("Fachbereich", "Referat", "Fachdienst", "Dezernat") and not (
                 value.startswith(label)
@@ -345,7 +342,7 @@ def _match_question(text: str, questions: list[tuple[str, str]], taken: set[str]
     for number, q in questions:
         if number in taken:
             continue
-        ratio = difflib.SequenceMatcher(None, _ws(text).lower(), _ws(q).lower()).ratio()
+        ratio = difflib.SequenceMatcher(None, ws(text).lower(), ws(q).lower()).ratio()
         if ratio > best_ratio:
             best, best_ratio = number, ratio
     return best
@@ -373,7 +370,7 @@ def pair_cleaned_answers(cleaned: str, anfrage: ParsedAnfrage | None = None) -> 
     taken: set[str] = set()
     unnumbered = 0
     for seg in segs:
-        qtext = _ws(" ".join(seg.question))
+        qtext = ws(" ".join(seg.question))
         numbers = seg.numbers
         if not numbers and qtext:
             unnumbered += 1
@@ -412,7 +409,7 @@ def pair_cleaned_answers(cleaned: str, anfrage: ParsedAnfrage | None = None) -> 
 def _excerpt(passage: str, limit: int) -> str:
     """The first sentence or two of a passage, at most ``limit`` characters, cut at a word."""
     text = ""
-    for sentence in _sentences(_ws(passage)):
+    for sentence in _sentences(ws(passage)):
         candidate = f"{text} {sentence}".strip()
         if text and len(candidate) > limit:
             break

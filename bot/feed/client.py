@@ -238,10 +238,15 @@ def _with_params(url: str, params: dict[str, str] | None) -> str:
     return f"{url}{'&' if '?' in url else '?'}{query}"
 
 
+def _with_ids(raw_items: list[Any]) -> list[dict[str, Any]]:
+    """The objects of a list that have a string id (nothing downstream can use the others)."""
+    return [i for i in raw_items if isinstance(i, dict) and isinstance(i.get("id"), str)]
+
+
 def parse_page(data: Any, url: str) -> Page:
     if isinstance(data, list):
         # Some servers send a bare array instead of a list object.
-        return Page(url=url, items=[d for d in data if isinstance(d, dict)], links={})
+        return Page(url=url, items=_with_ids(data), links={})
     raise_for_error_object(data, url)
     raw_items = data.get("data", [])
     if isinstance(raw_items, dict):
@@ -252,7 +257,7 @@ def parse_page(data: Any, url: str) -> Page:
     # Some 1.0 servers put `next` at the top level.
     if "next" not in links and isinstance(data.get("next"), str):
         links = {**links, "next": data["next"]}
-    items = [i for i in raw_items if isinstance(i, dict) and isinstance(i.get("id"), str)]
+    items = _with_ids(raw_items)
     clean_links = {k: v for k, v in links.items() if isinstance(v, str) and v}
     pagination = data.get("pagination")
     total = pagination.get("totalElements") if isinstance(pagination, dict) else None

@@ -39,8 +39,6 @@ from bot.store.lifecycle import (
 
 MORNING = time(8, 0)
 MORNING_LABEL = "morning"
-# The digest lists at most this many Anfragen (a Slack message has 50 blocks anyway).
-DIGEST_MAX = 200
 
 
 def lead_label(lead: timedelta) -> str:

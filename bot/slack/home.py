@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -45,17 +45,6 @@ def _days(n: int) -> Mrkdwn:
     if n <= 0:
         return ours(pt.DAYS_ZERO)
     return ours(pt.DAYS_ONE) if n == 1 else fill(pt.DAYS, n=n)
-
-
-def order_open(items: Sequence[OpenItem], today: date) -> list[OpenItem]:
-    """Most urgent first: a deadline before none, the earliest deadline (the longest overdue)
-    first; without one, oldest first. Stable, so the store's finer order (date, first seen)
-    stays among equals."""
-
-    def key(i: OpenItem) -> tuple[bool, date]:
-        return (i.deadline is None, i.deadline or date.max)
-
-    return sorted(items, key=key)
 
 
 def open_line(item: OpenItem, today: date) -> Mrkdwn:
@@ -150,7 +139,7 @@ def home_view(data: HomeData, *, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
     # Our open Anfragen.
     blocks += _section_of(pt.HOME_OPEN.format(n=data.open_total))
     if data.open_items:
-        lines = [open_line(i, today) for i in order_open(data.open_items, today)]
+        lines = [open_line(i, today) for i in data.open_items]  # most urgent first (the store)
         if data.open_total > len(data.open_items):
             lines.append(fill(pt.HOME_MORE, n=data.open_total - len(data.open_items)))
         scope = pt.HOME_OPEN_SCOPE_FACTION if data.ours_by_faction else pt.HOME_OPEN_SCOPE

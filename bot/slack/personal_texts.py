@@ -46,7 +46,6 @@ CALENDAR_WHAT_ALL = (
 DM_TITLE = "{ref} · {subject}"
 DM_FOOTER = "Sie folgen dieser Anfrage · `/anfrage entfolgen {ref}` beendet die Nachrichten"
 DM_FALLBACK = "{ref}: {event}"
-DM_OVERDUE = "Die Antwort ist *überfällig* seit {days} (fällig war sie am {date})."
 
 # --- App Home ----------------------------------------------------------------------------
 HOME_TITLE = "Anfragen im Überblick"

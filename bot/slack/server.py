@@ -32,6 +32,8 @@ from urllib.parse import parse_qsl
 from slack_bolt import App, BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+from bot.errors import ConfigError
+
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
@@ -321,7 +323,10 @@ def serve(
     calendar: CalendarSource | None = None,
 ) -> int:
     """Serve until SIGTERM/SIGINT. Prints the address (with the real port when `port` is 0)."""
-    server = SlackHTTPServer((host, port), app, max_body, signing_secret, calendar)
+    try:
+        server = SlackHTTPServer((host, port), app, max_body, signing_secret, calendar)
+    except OSError as e:  # port taken, host unknown: one line, not a traceback
+        raise ConfigError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:

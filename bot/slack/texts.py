@@ -21,7 +21,6 @@ SESSION_ON = "Sitzung am {date}"
 SESSION_ON_TIME = "Sitzung am {date} um {time} Uhr"
 SESSION_TOP = "TOP {top}"
 SESSION_CANCELLED = "abgesagt"
-NO_QUESTIONS = "Keine Fragen im Text gefunden."
 
 STATUS_FILED = "eingereicht"
 STATUS_ON_AGENDA = "auf der Tagesordnung am {date}"

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.document.model import Answer, AnswerPairing
 from bot.store.batches import chunks
-from bot.store.documents import main_files, parsed_document
+from bot.store.documents import main_files
 from bot.store.schema import AnswerLink, AnswerPairingRow, DocumentRow, FileRow, PaperRow
 from bot.store.upsert import upsert
 
@@ -78,11 +78,6 @@ def answer_files(session: Session) -> list[AnswerFile]:
             continue
         out.append(AnswerFile(anfrage_id, source, found[0], paper_id or anfrage_id))
     return out
-
-
-def anfrage_parse(session: Session, anfrage_id: str) -> dict[str, Any] | None:
-    """The Anfrage's own stored parse result (its questions are the pairing's context)."""
-    return parsed_document(session, anfrage_id)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.kinds import State
@@ -197,8 +197,3 @@ def release_interrupted(session: Session, now: datetime) -> int:
         .values(status=State.PENDING, next_attempt_at=now, last_error="interrupted while sending")
     )
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-def counts(session: Session) -> dict[str, int]:
-    rows = session.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all()
-    return {str(status): int(n) for status, n in rows}

@@ -21,7 +21,6 @@ from bot.store.kinds import Kind, State
 from bot.store.lifecycle import Appearance, appearances, chunks
 from bot.store.schema import AnswerLink, Delivery, Follow, PaperRow
 
-DM_KIND = Kind.DM
 MAX_FOLLOWS_PER_USER = 200
 
 
@@ -126,7 +125,7 @@ def remove_follow(session: Session, user: str, paper_id: str) -> bool:
     session.delete(row)
     session.execute(
         delete(Delivery).where(
-            Delivery.kind == DM_KIND,
+            Delivery.kind == Kind.DM,
             Delivery.channel == user,
             Delivery.paper_id == paper_id,
             Delivery.status == State.PENDING,

@@ -120,9 +120,7 @@ class Section:
         try:
             if self._key is None:
                 self._key = scoped_key(conn, self.name, self.instance)
-            got = bool(
-                conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self._key}).scalar()
-            )
+            got = try_lock(conn, self._key)
         except SQLAlchemyError as e:
             log.warning("cannot take the %s lock: %s", self.name, _first_line(e))
             got = False
@@ -140,7 +138,7 @@ class Section:
         with self._mutex:
             if self._conn is not None:
                 try:
-                    self._conn.execute(text("SELECT 1"))
+                    ping(self._conn)
                     return True
                 except SQLAlchemyError as e:
                     log.warning(

@@ -25,18 +25,12 @@ DONE = "done"
 def post_sync_owed(factory: sessionmaker[Session]) -> bool:
     """True when the last poll did not finish its steps after the sync (or none ever ran)."""
     with factory() as session:
-        mark = session.get(PollMark, POST_SYNC)
-        return mark is None or mark.value != DONE
+        return mark_value(session, POST_SYNC) != DONE
 
 
 def set_post_sync(factory: sessionmaker[Session], value: str, now: datetime) -> None:
     with transaction(factory) as session:
-        mark = session.get(PollMark, POST_SYNC)
-        if mark is None:
-            session.add(PollMark(name=POST_SYNC, value=value, updated_at=now))
-        else:
-            mark.value = value
-            mark.updated_at = now
+        put_mark(session, POST_SYNC, value, now)
 
 
 def mark_value(session: Session, name: str) -> str | None:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.config import DeadlinesConfig
+from bot.deadlines import deadline_days
 from bot.store.schema import AnswerLink, OrganizationRow, PaperRow
 
 
@@ -63,11 +64,23 @@ def _days_between(later: Any, earlier: Any, dialect: str) -> ColumnElement[int]:
     return cast(func.julianday(later) - func.julianday(earlier), Integer)
 
 
-def _deadline(deadlines: DeadlinesConfig) -> ColumnElement[int]:
-    kind = func.lower(PaperRow.paper_type)
-    whens = [(kind == name.strip().lower(), days) for name, days in deadlines.paper_types]
+def _deadline(session: Session, deadlines: DeadlinesConfig) -> ColumnElement[int]:
+    """Each paper's deadline in days. Which stored type gets which deadline is decided by
+    `deadline_days` (Unicode casefold; SQLite's lower() folds ASCII only), once per type."""
     default = literal(deadlines.answer_days, Integer)
-    return case(*whens, else_=default) if whens else default
+    if not deadlines.paper_types:
+        return default
+    types = session.scalars(
+        select(PaperRow.paper_type)
+        .where(PaperRow.is_anfrage, PaperRow.paper_type.is_not(None))
+        .distinct()
+    ).all()
+    special = {
+        t: deadline_days(t, deadlines)
+        for t in types
+        if deadline_days(t, deadlines) != deadlines.answer_days
+    }
+    return case(special, value=PaperRow.paper_type, else_=default) if special else default
 
 
 def percentile(ordered: Sequence[int], p: float) -> int | None:
@@ -95,7 +108,7 @@ def statistics(
     dialect = session.get_bind().dialect.name
     dept = aliased(OrganizationRow)
     answered = AnswerLink.anfrage_id.is_not(None)
-    deadline = _deadline(deadlines)
+    deadline = _deadline(session, deadlines)
     days = _days_between(AnswerLink.answered_on, PaperRow.date, dialect)
     age = _days_between(literal(today, Date), PaperRow.date, dialect)
     conditions: list[ColumnElement[bool]] = [
@@ -134,9 +147,7 @@ def statistics(
     def grouped(key: Any) -> list[GroupStats]:
         counts = session.execute(base(key, *aggregates).group_by(key)).all()
         spread: dict[Any, list[int]] = {}
-        ordered = session.execute(
-            base(key, days).where(answered_days).order_by(key, days)
-        ).all()
+        ordered = session.execute(base(key, days).where(answered_days).order_by(key, days)).all()
         for group, n in ordered:
             spread.setdefault(group, []).append(int(n))
         out = []
@@ -165,4 +176,3 @@ def statistics(
 
 def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-

@@ -310,3 +310,17 @@ def test_serve_without_signing_secret_is_a_clear_startup_error(
         done.stderr.strip().splitlines()[-1].startswith("anfragebot: SLACK_SIGNING_SECRET: not set")
     )
     assert "Traceback" not in done.stderr
+
+
+def test_a_taken_port_is_one_clear_line_not_a_traceback() -> None:
+    import socket
+
+    from bot.errors import ConfigError
+    from bot.slack.server import serve
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ConfigError, match=f"cannot listen on 127.0.0.1:{port}: "):
+            serve(None, "127.0.0.1", port, io.StringIO())  # type: ignore[arg-type]
