@@ -404,6 +404,21 @@ def resolve_sqlite_path(url: str, base: Path) -> str:
     return parsed.set(database=str(base / database)).render_as_string(hide_password=False)
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a file-backed SQLite URL (relative: to the working directory, as SQLite
+    opens it); None for other databases, `:memory:`, SQLite URI filenames or a bad URL."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:") or parsed.query.get("uri"):
+        return None
+    return Path(database)
+
+
 def config_from_dict(
     data: Mapping[str, Any], environ: Mapping[str, str], *, base_dir: Path | None = None
 ) -> Config:
