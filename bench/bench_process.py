@@ -9,8 +9,14 @@ page + json.loads, nothing stored). Wall time is measured around the child proce
 exit, interpreter start-up and imports included); peak RSS is the child's own `ru_maxrss`
 (os.wait4). The load average is recorded next to each figure: the machine may be shared.
 
+`--user-venv DIR` runs the poll from a venv made the way the README's user install makes it
+(`python3 -m venv DIR && DIR/bin/pip install -q .` from this repository, or from `--code`: no dev
+extras, so none of the packages that only the tests and linters bring, e.g. rich/click/pygments
+that httpx would import for its CLI). DIR is created if it has no `bin/anfragebot`; it is a
+copy, not an editable install: delete it (or pass a new DIR) after changing the code.
+
     .venv/bin/python bench/bench_process.py [--sizes 10000,50000,101520] [--no-pg]
-        [--quick] [--profile DIR] [--json FILE]
+        [--quick] [--profile DIR] [--json FILE] [--user-venv DIR]
 """
 
 from __future__ import annotations
@@ -46,9 +52,24 @@ FIRST = "2021-09-06T10:00:00+00:00"
 IDLE = "2021-09-06T10:15:00+00:00"
 
 
+# `--user-venv DIR`: the venv whose `anfragebot` is measured (None: this interpreter's venv).
+USER_VENV: Path | None = None
+
+
 def console_script() -> Path:
-    """The installed `anfragebot` next to this interpreter (the venv's console script)."""
+    """The installed `anfragebot`: the user venv's, else the one next to this interpreter."""
+    if USER_VENV is not None:
+        return USER_VENV / "bin" / "anfragebot"
     return Path(sys.executable).parent / "anfragebot"
+
+
+def make_user_venv(venv: Path, source: Path) -> None:
+    """The README's user install into `venv` (no dev extras), unless it is there already."""
+    if (venv / "bin" / "anfragebot").exists():
+        return
+    print(f"creating {venv}: python3 -m venv + pip install -q {source}", file=sys.stderr)
+    subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(source)], check=True)
 
 
 def write_config(path: Path, system_url: str, db_url: str) -> None:
@@ -335,9 +356,17 @@ def main() -> int:
     ap.add_argument("--floor-only", action="store_true", help="only the floor (no polls)")
     ap.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     ap.add_argument("--code", help="run `anfragebot` from this source tree instead (baselines)")
+    ap.add_argument(
+        "--user-venv",
+        help="run `anfragebot` from this venv, made (if missing) with the README's user install",
+    )
     args = ap.parse_args()
-    global CODE
+    global CODE, USER_VENV
     CODE = Path(args.code).resolve() if args.code else None
+    if args.user_venv:
+        USER_VENV = Path(args.user_venv).resolve()
+        make_user_venv(USER_VENV, CODE or ROOT)
+        CODE = None  # the venv holds its own copy of the code: no PYTHONPATH over it
     if not console_script().exists():
         raise SystemExit(f"{console_script()} not found: pip install -e . into this venv")
     pg = not args.no_pg and postgres_version() is not None

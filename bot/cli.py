@@ -12,7 +12,6 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -38,10 +37,36 @@ DEFAULT_CONFIG = Path("config.toml")
 
 
 def package_version() -> str:
+    # Lazy: importlib.metadata and the look-up cost every command's start-up; only --version asks.
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("anfragebot")
     except PackageNotFoundError:
         return "unknown"
+
+
+class VersionAction(argparse.Action):
+    """`--version`, with the version looked up only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS) -> None:
+        super().__init__(
+            option_strings,
+            dest,
+            nargs=0,
+            default=argparse.SUPPRESS,
+            help="show program's version number and exit",
+        )
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        print(f"{parser.prog} {package_version()}")  # stdout, as argparse's "version" action
+        parser.exit()
 
 
 def parse_now(text: str | None, tz: ZoneInfo) -> datetime:
@@ -62,9 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="anfragebot", description="Follows a council faction's Anfragen and posts to Slack."
     )
     parser.add_argument("--config", type=Path, help="TOML config file (see config.example.toml)")
-    parser.add_argument(
-        "--version", action="version", version=f"%(prog)s {package_version()}"
-    )
+    parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", required=True)
 
     sub.add_parser("demo", help="run the pipeline once against a built-in sample feed")

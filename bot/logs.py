@@ -6,7 +6,7 @@ import logging
 import sys
 from datetime import datetime
 
-from bot.slack.notifier import redact
+from bot.slack.redact import redact
 
 
 class RedactFilter(logging.Filter):

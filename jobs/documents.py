@@ -13,13 +13,12 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.document.download import DocumentFetchError
 from bot.document.limits import DocumentLimits
-from bot.document.reader import DocumentResult
-from bot.document.sandbox import read_sandboxed
 from bot.errors import FeedError
 from bot.store.db import transaction
 from bot.store.documents import (
@@ -37,11 +36,17 @@ log = logging.getLogger(__name__)
 RETRY_AFTER = (timedelta(hours=1), timedelta(hours=6), timedelta(hours=24))
 
 Fetch = Callable[[str], bytes]
-Read = Callable[[bytes | None, str | None, str | None], DocumentResult]
+if TYPE_CHECKING:
+    from bot.document.reader import DocumentResult
+
+Read = Callable[[bytes | None, str | None, str | None], "DocumentResult"]
 
 
 def sandboxed_reader(limits: DocumentLimits) -> Read:
     def read(data: bytes | None, feed_text: str | None, mime: str | None) -> DocumentResult:
+        # Lazy: the reader and the parser behind it cost every poll's start-up; most read nothing.
+        from bot.document.sandbox import read_sandboxed
+
         return read_sandboxed(data, feed_text, mime, limits)
 
     return read

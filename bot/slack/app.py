@@ -25,7 +25,7 @@ from bot.slack import command_texts as t
 from bot.slack.blocks import section
 from bot.slack.commands import SHARE_ACTION, Reply, answer, share
 from bot.slack.home import register_home
-from bot.slack.notifier import redact
+from bot.slack.redact import redact
 from bot.store.db import transaction
 
 log = logging.getLogger(__name__)

@@ -11,13 +11,14 @@ import re
 import sys
 import threading
 from dataclasses import dataclass
-from typing import Any, Protocol, TextIO
-
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from bot.errors import DeliveryError
 from bot.slack import texts
+from bot.slack.redact import redact as redact  # also imported from here (bot.check)
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
 
 METADATA_EVENT = "anfragebot_message"
 
@@ -99,25 +100,39 @@ class Notifier(Protocol):
     ) -> dict[str, Posted]: ...
 
 
-_TOKEN = re.compile(r"xox[abposr]-[\w-]+|xapp-[\w-]+")
-
-
-def redact(text: str) -> str:
-    """Tokens must never reach a log line or an error message."""
-    return _TOKEN.sub("[redacted]", text)
-
-
 class SlackNotifier:
     def __init__(self, token: str, base_url: str, *, timeout: int = 15) -> None:
-        # No retry handlers: a retried connection error can post twice. The outbox retries,
-        # after checking conversations.history for the message.
-        self.client = WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])
+        self._token, self._base_url, self._timeout = token, base_url, timeout
+        self._client: WebClient | None = None
+        self._client_lock = threading.Lock()
         self._dm_channels: dict[str, str] = {}
         self._dm_lock = threading.Lock()
 
+    @property
+    def client(self) -> WebClient:
+        """The Web API client, made at the first call: most polls send nothing."""
+        with self._client_lock:
+            if self._client is None:
+                # Lazy: slack_sdk costs every poll's start-up ~0.1 s; only a send needs it.
+                from slack_sdk import WebClient
+
+                # No retry handlers: a retried connection error can post twice. The outbox
+                # retries, after checking conversations.history for the message.
+                self._client = WebClient(
+                    token=self._token,
+                    base_url=self._base_url,
+                    timeout=self._timeout,
+                    retry_handlers=[],
+                )
+            return self._client
+
     def _call(self, method: str, **kwargs: Any) -> Any:
+        client = self.client
+        # Loaded by `client` above: no start-up cost here (see `client`).
+        from slack_sdk.errors import SlackApiError, SlackClientError
+
         try:
-            return self.client.api_call(method, json=kwargs)
+            return client.api_call(method, json=kwargs)
         except SlackApiError as e:
             error = str(e.response.get("error") or "unknown_error")
             retry_after = None

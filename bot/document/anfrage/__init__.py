@@ -20,8 +20,26 @@ What lives here, one module per field over one shared vocabulary:
 Imports: the standard library, ``bot.document.clean`` and ``bot.document.model`` only; never
 ``bot.store``, ``bot.slack``, ``bot.outbox`` or ``jobs`` (import-linter contract), and never
 ``bot.classify`` (which imports ``vocabulary``).
+
+The two entry points are loaded on first use (``__getattr__``): importing ``vocabulary`` alone,
+as ``bot.classify`` does at every start-up, must not load every field reader.
 """
 
-from bot.document.anfrage.parse import parse_anfrage, parse_cleaned_anfrage
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.document.anfrage.parse import parse_anfrage, parse_cleaned_anfrage
 
 __all__ = ["parse_anfrage", "parse_cleaned_anfrage"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: `bot.classify` imports `vocabulary` on every poll's start-up; the field readers
+    # (~0.1 s of imports) load only when a paper is actually parsed.
+    if name in __all__:
+        from bot.document.anfrage import parse
+
+        return getattr(parse, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
