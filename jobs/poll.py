@@ -17,14 +17,14 @@ from bot.faction import perspective_of
 from bot.feed.client import OParlClient
 from bot.outbox.dms import queue_follow_dms
 from bot.outbox.events import detect_events
-from bot.outbox.message import Render
+from bot.outbox.message import Render, Rendered
 from bot.outbox.overdue import enqueue_interims
-from bot.outbox.render import make_renderer
 from bot.outbox.routing import route_pending
 from bot.outbox.send import DeliveryReport, deliver_pending
 from bot.runtime import Runtime
 from bot.store.calendar import record_meeting_versions
 from bot.store.db import transaction
+from bot.store.deliveries import Claimed
 from bot.store.locks import exclusive
 from bot.store.marks import DONE, PENDING, post_sync_owed, set_post_sync
 from bot.store.overview import held_back, waiting_deliveries
@@ -163,10 +163,23 @@ def deliver(rt: Runtime, now: datetime) -> DeliveryReport:
 
 
 def renderer(rt: Runtime, now: datetime) -> Render:
-    """How the poll renders every message (the dry run previews with the same one)."""
-    return make_renderer(
-        now=now, tz=rt.config.reminders.timezone, perspective=perspective_of(rt.config)
-    )
+    """How the poll renders every message (the dry run previews with the same one); the
+    renderers are loaded at the first message, not at every poll's start."""
+    made: list[Render] = []
+
+    def render(session: Session, item: Claimed) -> Rendered | None:
+        if not made:
+            # Lazy: the renderers' modules cost every poll's start-up; an idle poll renders none.
+            from bot.outbox.render import make_renderer
+
+            made.append(
+                make_renderer(
+                    now=now, tz=rt.config.reminders.timezone, perspective=perspective_of(rt.config)
+                )
+            )
+        return made[0](session, item)
+
+    return render
 
 
 def log_no_token(rt: Runtime, now: datetime) -> None:
