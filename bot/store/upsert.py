@@ -14,6 +14,7 @@ proves them byte for byte). A row set whose statement needs more than the given 
 from __future__ import annotations
 
 import json
+from collections import namedtuple
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -280,11 +281,16 @@ def rows_by_id(
     ids: Sequence[str],
     *,
     key: str = "id",
-) -> list[tuple[Any, ...]]:
-    """`SELECT columns FROM table WHERE key IN ids` as driver SQL: the values as the driver
-    returns them (no result processing: dates as stored, e.g. text on SQLite), in batches."""
+    typed: bool = False,
+) -> list[Any]:
+    """`SELECT columns FROM table WHERE key IN ids` as driver SQL, in batches: the values as
+    the driver returns them (dates as stored, e.g. text on SQLite), or with `typed` as
+    SQLAlchemy reads them (its result processors), as named tuples."""
     if not ids:
         return []
+    if typed:
+        raw = rows_by_id(session, table, columns, ids, key=key)
+        return _typed(session, table, tuple(columns), raw)
     dialect = session.get_bind().dialect
     quote = dialect.identifier_preparer.quote
     select = f"SELECT {', '.join(map(quote, columns))} FROM {quote(table.name)} WHERE {quote(key)}"
@@ -299,3 +305,27 @@ def rows_by_id(
         sql = f"{select} IN ({', '.join('?' * len(part))})"
         out.extend(connection.exec_driver_sql(sql, tuple(part)).all())
     return out
+
+
+_ROW_TYPES: dict[tuple[str, Table, tuple[str, ...]], tuple[Any, tuple[Any, ...]]] = {}
+
+
+def _typed(
+    session: Session, table: Table, columns: tuple[str, ...], rows: list[Any]
+) -> list[Any]:
+    dialect = session.get_bind().dialect
+    found = _ROW_TYPES.get((dialect.name, table, columns))
+    if found is None:
+        processors = tuple(
+            table.c[c].type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
+        )
+        found = (namedtuple(f"{table.name}_row", columns), processors)  # noqa: PYI024
+        _ROW_TYPES[(dialect.name, table, columns)] = found
+    make: Any = found[0]
+    processors = found[1]
+    if not any(processors):
+        return [make._make(r) for r in rows]
+    return [
+        make._make([v if p is None else p(v) for p, v in zip(processors, r, strict=True)])
+        for r in rows
+    ]
