@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Config, SourceConfig
 from bot.document.limits import DocumentLimits
 from bot.feed.client import OParlClient, make_http_client
+from bot.netpolicy import OriginPolicy, origin_policy
 from bot.slack.notifier import Notifier, SlackNotifier
 from bot.store.db import make_engine, migrate, session_factory
 
@@ -40,6 +41,7 @@ class Runtime:
         if source.name not in self.clients:
             self.clients[source.name] = OParlClient(
                 self.http,
+                policy=feed_policy(source),
                 requests_per_second=source.requests_per_second,
                 backoff_seconds=self.retry_backoff_seconds,
                 deadline_seconds=max(60.0, source.timeout_seconds * 4),
@@ -49,6 +51,11 @@ class Runtime:
     def close(self) -> None:
         self.http.close()
         self.engine.dispose()
+
+
+def feed_policy(source: SourceConfig) -> OriginPolicy:
+    """What the source's OParl client may read: its System URL's origin and `feed_hosts`."""
+    return origin_policy(source.url, source.feed_hosts)
 
 
 def make_notifier(config: Config) -> Notifier | None:
