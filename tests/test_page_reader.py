@@ -9,9 +9,13 @@ import logging
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import threading
+import time
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -63,8 +67,8 @@ def dump(url: str, base: str) -> dict[str, list[tuple[Any, ...]]]:
     try:
         with engine.connect() as conn:
             for table, key in TABLES.items():
-                rows = conn.execute(text(f"SELECT * FROM {table} ORDER BY {key}")).all()
-                columns = [c for c in conn.execute(text(f"SELECT * FROM {table}")).keys()]
+                result = conn.execute(text(f"SELECT * FROM {table} ORDER BY {key}"))
+                columns, rows = list(result.keys()), result.all()
                 out[table] = [
                     tuple(
                         str(v).replace(base, "") if isinstance(v, str) else v
@@ -197,3 +201,63 @@ def test_reader_settings_follow_the_source(tmp_path: Any) -> None:
         assert client.reader_after_pages == rt.reader_after_pages
     finally:
         rt.close()
+
+
+def test_killing_the_poll_while_its_reader_reads_loses_nothing_and_leaves_no_reader(
+    tmp_path: Any, slack: FakeSlack
+) -> None:
+    """`anfragebot poll --once` as a real process, on a paper list long enough for the page
+    reader (45 pages of 5), killed with SIGKILL while the reader is at work: the reader stops
+    by itself (its pipe closes), and the next poll stores and announces everything once."""
+    exe = str(Path(sys.executable).with_name("anfragebot"))
+    requests: list[str] = []
+    proc: list[subprocess.Popen[bytes]] = []
+    lock = threading.Lock()
+
+    def hook(path: str) -> Reply | None:
+        with lock:
+            if "/paper" in path:
+                requests.append(path)
+                # Page 25: 20 read in the poll itself, then the reader's fifth.
+                if len(requests) == 25 and proc:
+                    proc[0].send_signal(signal.SIGKILL)
+        return None
+
+    with FeedServer() as server:
+        feed = RvrFeed(base=server.base_url, today=date(2025, 1, 10), page_size=5)
+        for n in range(225):
+            kind = "Fraktionsanfrage" if n % 9 == 0 else "Beschlussvorlage"
+            feed.add_paper(3000 + n, f"14/{3000 + n}", f"Papier {n}", kind, "2025-01-08")
+        server.routes.update(feed.routes())
+        server.hook = hook
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[database]\nurl = "sqlite:///{tmp_path / "bot.db"}"\n'
+            f'[[sources]]\nname = "rvr"\nurl = "{feed.system_url}"\nrequests_per_second = 0\n'
+            f'[slack]\nchannel = "{CHANNEL}"\npace_seconds = 0\n',
+            encoding="utf-8",
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+        env.update(SLACK_BOT_TOKEN="xoxb-reader-test", SLACK_API_URL=slack.base_url)
+        args = [exe, "--config", str(config), "poll", "--once", "--now", "2025-01-10T09:00:00"]
+        proc.append(subprocess.Popen(args, env=env, stderr=subprocess.PIPE))
+        _, err = proc[0].communicate(timeout=120)
+        assert proc[0].returncode == -signal.SIGKILL, err.decode()[-2000:]
+        with lock:
+            at_kill = len(requests)
+        time.sleep(3)
+        with lock:
+            after = len(requests) - at_kill
+        # The reader may finish the request it was making, then finds its pipe closed.
+        assert after <= 2, f"the orphaned reader went on reading ({after} more requests)"
+        done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        engine = create_engine(f"sqlite:///{tmp_path / 'bot.db'}")
+        try:
+            with engine.connect() as conn:
+                stored = conn.execute(text("SELECT count(*) FROM papers")).scalar_one()
+        finally:
+            engine.dispose()
+        assert stored == 225
+        keys = [m["metadata"]["event_payload"]["key"] for m in slack.stored(CHANNEL)]
+        assert len(keys) == len(set(keys)) == 25
