@@ -26,7 +26,7 @@ from bot.config import NO_CONFIG_FILE, Config, SourceConfig, load_config
 from bot.errors import BotError
 from bot.feed.client import OParlClient, make_http_client
 from bot.feed.quirks import decode_json, is_placeholder_value, raise_for_error_object
-from bot.runtime import database_engine
+from bot.runtime import database_engine, feed_policy
 from bot.slack.notifier import redact
 from bot.store.db import migrate, session_factory
 from bot.store.overview import known_sources, list_modes, subscribed_channels
@@ -129,6 +129,7 @@ def _check_source(
     http = http_client or make_http_client(source.timeout_seconds)
     client = OParlClient(
         http,
+        policy=feed_policy(source),
         requests_per_second=source.requests_per_second,
         max_retries=1,
         deadline_seconds=max(30.0, source.timeout_seconds * 2),

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.config import NO_CONFIG_FILE, Config, load_config
+from bot.config import NO_CONFIG_FILE, Config, load_config, sqlite_file
 from bot.errors import BotError, ConfigError
 from bot.logs import setup_logging
 
@@ -30,6 +30,10 @@ log = logging.getLogger("anfragebot")
 # Commands that act for the faction: started without a config file they would poll nothing
 # and create a database wherever they were started (issue 11).
 NEEDS_CONFIG_FILE = ("poll", "run", "remind", "serve")
+# Commands that only look at (or requeue in) an existing database: they never create one, so a
+# typo in --config, a missing DATABASE_URL or the wrong working directory is one clear line
+# instead of an empty database and "nothing there".
+NEEDS_DATABASE = ("status", "lookup", "ical", "requeue")
 DEFAULT_CONFIG = Path("config.toml")
 
 
@@ -128,7 +132,27 @@ def _config(args: argparse.Namespace) -> Config:
     path = config_path(args)
     if path is None and args.command in NEEDS_CONFIG_FILE:
         raise ConfigError(NO_CONFIG_FILE)
-    return load_config(path, os.environ)
+    config = load_config(path, os.environ)
+    if args.command in NEEDS_DATABASE:
+        require_database(config, path)
+    return config
+
+
+def require_database(config: Config, path: Path | None) -> None:
+    """ConfigError (exit 2) when the configured SQLite file does not exist."""
+    file = sqlite_file(config.database_url)
+    if file is None or file.exists():
+        return
+    file = file.absolute()
+    if path is None and not os.environ.get("DATABASE_URL"):
+        raise ConfigError(
+            f"no database configured (no config file, no DATABASE_URL) and {file} does not "
+            "exist: pass --config PATH or set DATABASE_URL"
+        )
+    raise ConfigError(
+        f"database not found: {file} (check [database] url or DATABASE_URL; "
+        "`anfragebot check` or `anfragebot poll --once` creates it)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.errors import ConfigError
+from bot.netpolicy import HostRule
 
 DEFAULT_DATABASE_URL = "sqlite:///anfragebot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -38,6 +39,9 @@ class SourceConfig:
     # Hosts besides the System URL's own origin that documents may be fetched from
     # ("files.ris.example", "files.ris.example:8443" or "https://files.ris.example").
     document_hosts: tuple[str, ...] = ()
+    # Hosts besides the System URL's own origin that the OParl client may read (list pages,
+    # objects, redirects), in the same syntax: every other feed URL is refused unasked.
+    feed_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -177,7 +181,8 @@ def _sources(data: Mapping[str, Any]) -> tuple[SourceConfig, ...]:
                 url=url,
                 requests_per_second=2.0 if rps is None else float(rps),
                 timeout_seconds=30.0 if timeout is None else float(timeout),
-                document_hosts=_document_hosts(entry, where),
+                document_hosts=_hosts(entry, where, "document_hosts"),
+                feed_hosts=_hosts(entry, where, "feed_hosts"),
             )
         )
     names = [s.name for s in sources]
@@ -186,11 +191,10 @@ def _sources(data: Mapping[str, Any]) -> tuple[SourceConfig, ...]:
     return tuple(sources)
 
 
-def _document_hosts(entry: Mapping[str, Any], where: str) -> tuple[str, ...]:
-    from bot.document.download import HostRule
-
-    raw = entry.get("document_hosts", [])
-    key = f"{where}.document_hosts"
+def _hosts(entry: Mapping[str, Any], where: str, name: str) -> tuple[str, ...]:
+    """`document_hosts` or `feed_hosts`: host entries as bot/netpolicy.py reads them."""
+    raw = entry.get(name, [])
+    key = f"{where}.{name}"
     if not isinstance(raw, list) or not all(isinstance(h, str) and h.strip() for h in raw):
         raise ConfigError(f'{key}: expected a list of host names like ["dokumente.ris.example"]')
     for host in raw:
@@ -315,7 +319,8 @@ def _http(data: Mapping[str, Any]) -> HttpConfig:
 
 # Every key the loader reads, per table (None: the top level). A key or table not listed here is
 # a typo (`chanel`, `[[source]]`, `[slak]`): silently ignoring it lost announcements (issue 11).
-# `[database] instance` is read by the lock keys, `[[sources]] document_hosts` by the documents.
+# `[database] instance` is read by the lock keys, `[[sources]] document_hosts` by the documents,
+# `[[sources]] feed_hosts` by the OParl client.
 KNOWN_KEYS: dict[str | None, frozenset[str]] = {
     None: frozenset(
         {
@@ -333,7 +338,7 @@ KNOWN_KEYS: dict[str | None, frozenset[str]] = {
     ),
     "database": frozenset({"url", "instance"}),
     "sources": frozenset(
-        {"name", "url", "requests_per_second", "timeout_seconds", "document_hosts"}
+        {"name", "url", "requests_per_second", "timeout_seconds", "document_hosts", "feed_hosts"}
     ),
     "slack": frozenset({"channel", "announce_max_age_days", "api_url", "pace_seconds"}),
     "reminders": frozenset({"lead_times", "timezone", "morning_of"}),
@@ -397,6 +402,21 @@ def resolve_sqlite_path(url: str, base: Path) -> str:
     if database.startswith("file:") or Path(database).is_absolute():
         return url
     return parsed.set(database=str(base / database)).render_as_string(hide_password=False)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a file-backed SQLite URL (relative: to the working directory, as SQLite
+    opens it); None for other databases, `:memory:`, SQLite URI filenames or a bad URL."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:") or parsed.query.get("uri"):
+        return None
+    return Path(database)
 
 
 def config_from_dict(

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Config, SourceConfig
 from bot.document.limits import DocumentLimits
 from bot.feed.client import MAX_RETRIES, ClientSpec, OParlClient, make_http_client
+from bot.netpolicy import OriginPolicy, origin_policy
 from bot.slack.notifier import Notifier, SlackNotifier
 from bot.store.db import make_engine, migrate, session_factory
 
@@ -46,6 +47,7 @@ class Runtime:
         if source.name not in self.clients:
             spec = ClientSpec(
                 timeout_seconds=source.timeout_seconds,
+                policy=feed_policy(source),
                 requests_per_second=source.requests_per_second,
                 max_retries=MAX_RETRIES,
                 backoff_seconds=self.retry_backoff_seconds,
@@ -53,6 +55,7 @@ class Runtime:
             )
             self.clients[source.name] = OParlClient(
                 self.http,
+                policy=spec.policy,
                 requests_per_second=spec.requests_per_second,
                 max_retries=spec.max_retries,
                 backoff_seconds=spec.backoff_seconds,
@@ -65,6 +68,11 @@ class Runtime:
     def close(self) -> None:
         self.http.close()
         self.engine.dispose()
+
+
+def feed_policy(source: SourceConfig) -> OriginPolicy:
+    """What the source's OParl client may read: its System URL's origin and `feed_hosts`."""
+    return origin_policy(source.url, source.feed_hosts)
 
 
 def make_notifier(config: Config) -> Notifier | None:

@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.config import SourceConfig
-from bot.document.download import origin_of
 from bot.domain import Meeting
 from bot.errors import FeedError
-from bot.feed.client import OParlClient
+from bot.feed.client import FeedRefused, OParlClient
 from bot.feed.parse import parse_meeting
 from bot.outbox.digest import enqueue_digest
 from bot.outbox.events import detect_events
@@ -34,7 +33,7 @@ from bot.outbox.reminders import (
     plan_reminders,
 )
 from bot.outbox.send import DeliveryReport
-from bot.runtime import Runtime
+from bot.runtime import Runtime, feed_policy
 from bot.store.db import transaction
 from bot.store.lifecycle import data_as_of, save_fresh_meeting
 from jobs.poll import deliver
@@ -43,12 +42,13 @@ log = logging.getLogger(__name__)
 
 
 def read_meeting(client: OParlClient, source: SourceConfig, meeting_id: str) -> Meeting:
-    """One request for the meeting's own object. The id comes from the feed: it is fetched only
-    over http(s) from the origin (scheme, host, port) of the source's System URL."""
-    wanted, allowed = origin_of(meeting_id), origin_of(source.url)
-    if wanted is None or wanted != allowed:
-        host = allowed[1] if allowed else source.url
-        raise FeedError(f"{meeting_id}: not on the council's host {host}")
+    """One request for the meeting's own object. The id comes from the feed: the source's
+    client refuses it (FeedRefused, no request) unless it is on the origin of the source's
+    System URL or a `feed_hosts` entry (bot/netpolicy.py); checked here too, whatever client
+    is passed."""
+    policy = feed_policy(source)
+    if not policy.allows(meeting_id):
+        raise FeedRefused(meeting_id, policy)
     raw = client.get_object(meeting_id)
     meeting = parse_meeting(raw)
     if meeting.id != meeting_id:

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import SourceConfig
 from bot.domain import Body
 from bot.errors import FeedError
-from bot.feed.client import OParlClient, Page
+from bot.feed.client import FeedRefused, OParlClient, Page
 from bot.feed.parse import (
     body_list_url,
     first_line,
@@ -319,22 +319,57 @@ def _resolve_meeting_links(
             return
         candidates, more = resolve_pass(session, source, now)
     for cand in candidates:
-        found = cand.found
-        if found is None:
-            found = _fetch_meeting(client, factory, source, cand.meeting_id, now)
-        if found is None and cand.agenda_item_id:
-            item = client.get_object_or_none(cand.agenda_item_id)
-            meeting = meeting_link(item)
-            if meeting is not None and meeting != cand.meeting_id:
-                found = _fetch_meeting(client, factory, source, meeting, now)
-        if found is None and cand.organization_ids:
-            found = _via_organization(client, factory, source, cand, now)
+        found = _resolve(client, factory, source, cand, now)
         with transaction(factory) as session:
             save_alias(session, source, cand.meeting_id, found, now)
         if found:
             log.info("meeting %s found as %s", cand.meeting_id[:200], found[:200])
     with transaction(factory) as session:
         links_done(session, source, more=more, now=now)
+
+
+def _resolve(
+    client: OParlClient,
+    factory: sessionmaker[Session],
+    source: str,
+    cand: Candidate,
+    now: datetime,
+) -> str | None:
+    """The meeting of one candidate: its own id, then its agenda item, then the committee's
+    meeting list. A URL the source's policy refuses (FeedRefused, logged by the client, no
+    request made) ends only that way of looking: one hostile id never stops the others."""
+    found = cand.found
+    if found is None:
+        found = _unless_refused(
+            partial(_fetch_meeting, client, factory, source, cand.meeting_id, now)
+        )
+    if found is None and cand.agenda_item_id:
+        found = _unless_refused(partial(_via_agenda_item, client, factory, source, cand, now))
+    if found is None and cand.organization_ids:
+        found = _unless_refused(partial(_via_organization, client, factory, source, cand, now))
+    return found
+
+
+def _unless_refused(step: Callable[[], str | None]) -> str | None:
+    try:
+        return step()
+    except FeedRefused:
+        return None
+
+
+def _via_agenda_item(
+    client: OParlClient,
+    factory: sessionmaker[Session],
+    source: str,
+    cand: Candidate,
+    now: datetime,
+) -> str | None:
+    assert cand.agenda_item_id is not None
+    item = client.get_object_or_none(cand.agenda_item_id)
+    meeting = meeting_link(item)
+    if meeting is not None and meeting != cand.meeting_id:
+        return _fetch_meeting(client, factory, source, meeting, now)
+    return None
 
 
 # Pages of an organization's meeting list read per unresolved meeting id (newest are often at

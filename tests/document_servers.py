@@ -129,6 +129,7 @@ def make_rt(
     *,
     limits: DocumentLimits = SMALL,
     document_hosts: tuple[str, ...] = (),
+    feed_hosts: tuple[str, ...] = (),
 ) -> Runtime:
     config = Config(
         database_url=db_url,
@@ -139,6 +140,7 @@ def make_rt(
                 requests_per_second=0,
                 timeout_seconds=5,
                 document_hosts=document_hosts,
+                feed_hosts=feed_hosts,
             ),
         ),
         slack=SlackConfig(channel=CHANNEL, api_url=slack_url, bot_token="xoxb-test-token"),

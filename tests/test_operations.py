@@ -428,6 +428,9 @@ def test_status_lists_configured_sources_before_their_first_sync(
     tmp_path: Path, rvr: RvrFeed
 ) -> None:
     cfg = rvr_config(tmp_path, rvr)
+    # `check` (the README's first step) creates the database; `status` itself creates none.
+    assert run(["--config", str(cfg), "status"]).returncode == 2
+    run(["--config", str(cfg), "check"])
     status = run(["--config", str(cfg), "status"])
     assert status.returncode == 0, status.stderr
     assert "  rvr: noch nicht abgerufen" in status.stdout

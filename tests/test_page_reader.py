@@ -198,6 +198,7 @@ def test_reader_settings_follow_the_source(tmp_path: Any) -> None:
         assert client.spec.requests_per_second == 3
         assert client.spec.max_retries == client.max_retries
         assert client.spec.deadline_seconds == client.deadline_seconds
+        assert client.spec.policy == client.policy is not None
         assert client.reader_after_pages == rt.reader_after_pages
     finally:
         rt.close()

@@ -7,6 +7,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from bot.config import SourceConfig
@@ -32,6 +33,16 @@ class DatedFeed(RvrFeed):
     def obj(self, kind: str, oid: str, **fields: object) -> dict[str, object]:
         num = int(oid.rsplit("/", 1)[1])
         stamp = (datetime(2020, 1, 1, tzinfo=UTC) + timedelta(days=num)).isoformat()
+        return {**super().obj(kind, oid, **fields), "created": stamp, "modified": stamp}
+
+
+class NaiveDatedFeed(RvrFeed):
+    """Varied stamps without an offset (local time, as many ALLRIS and SD.NET servers send
+    them), and a server that ignores the filter."""
+
+    def obj(self, kind: str, oid: str, **fields: object) -> dict[str, object]:
+        num = int(oid.rsplit("/", 1)[1])
+        stamp = (datetime(2020, 1, 1) + timedelta(days=num)).isoformat()
         return {**super().obj(kind, oid, **fields), "created": stamp, "modified": stamp}
 
 
@@ -121,8 +132,11 @@ def test_allris4_filter_returning_nothing_still_finds_new_papers(
     assert not any("modified_since=" in r for r in _paper_requests(requests))
 
 
-def test_filter_ignored_is_detected_on_a_filtered_answer(feed: FeedServer, sqlite_url: str) -> None:
-    rvr = _feed(DatedFeed, feed.base_url)
+@pytest.mark.parametrize("cls", [DatedFeed, NaiveDatedFeed], ids=["offset", "naive"])
+def test_filter_ignored_is_detected_on_a_filtered_answer(
+    feed: FeedServer, sqlite_url: str, cls: type[RvrFeed]
+) -> None:
+    rvr = _feed(cls, feed.base_url)
     feed.routes.update(rvr.routes())  # FeedServer ignores the query: the filter is ignored
     _sync(feed, rvr, sqlite_url, T0)
     engine = make_engine(sqlite_url)

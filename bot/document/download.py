@@ -34,12 +34,31 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import httpx
 
 from bot.document.limits import DocumentLimits
+from bot.netpolicy import (
+    DEFAULT_PORTS,
+    HostRule,
+    Origin,
+    OriginPolicy,
+    origin_of,
+    origin_policy,
+    show_origin,
+)
 
-Origin = tuple[str, str, int]  # scheme, host (lower case), port
+__all__ = [
+    "DocumentFetchError",
+    "FetchPolicy",
+    "HostRule",
+    "Origin",
+    "check_url",
+    "download",
+    "make_policy",
+    "origin_of",
+]
+
 # host, port → the IP addresses it resolves to (the system resolver, or a fake in unit tests)
 Resolver = Callable[[str, int], list[str]]
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+_DEFAULT_PORTS = DEFAULT_PORTS
 _REDIRECTS = {301, 302, 303, 307, 308}
 
 
@@ -57,20 +76,6 @@ def system_resolver(host: str, port: int) -> list[str]:
     return sorted({str(info[4][0]) for info in infos})
 
 
-def origin_of(url: str) -> Origin | None:
-    """(scheme, host, port) of an http(s) URL; None for other schemes or a URL without host."""
-    try:
-        parts = urlsplit(url.strip())
-        scheme = parts.scheme.lower()
-        host = (parts.hostname or "").lower().rstrip(".")
-        port = parts.port or _DEFAULT_PORTS.get(scheme)
-    except ValueError:  # a port that is not a number, a broken IPv6 literal
-        return None
-    if scheme not in _DEFAULT_PORTS or not host or port is None:
-        return None
-    return scheme, host, port
-
-
 def _is_public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
@@ -79,67 +84,24 @@ def _is_public(address: str) -> bool:
 
 
 @dataclass(frozen=True)
-class HostRule:
-    """One `document_hosts` entry: a host name or IP, optionally with a port."""
+class FetchPolicy(OriginPolicy):
+    """The origin rules of `bot/netpolicy.py` (with `document_hosts`), plus: the source's own
+    origin resolves to a non-public address (intranet, tests on 127.0.0.1)."""
 
-    host: str
-    port: int | None = None
-
-    @classmethod
-    def parse(cls, entry: str) -> HostRule:
-        text = entry.strip().lower()
-        if "://" in text:
-            origin = origin_of(text)
-            if origin is None:
-                raise ValueError(f"not an http(s) URL: {entry!r}")
-            explicit = urlsplit(text).port
-            return cls(origin[1], explicit)
-        parsed = urlsplit(f"//{text}")
-        if not parsed.hostname or parsed.path not in ("", "/"):
-            raise ValueError(f"not a host name: {entry!r}")
-        return cls(parsed.hostname.rstrip("."), parsed.port)
-
-    def matches(self, origin: Origin) -> bool:
-        _scheme, host, port = origin
-        if host != self.host:
-            return False
-        return port == self.port if self.port is not None else port in _DEFAULT_PORTS.values()
-
-
-@dataclass(frozen=True)
-class FetchPolicy:
-    source_origin: Origin
-    hosts: tuple[HostRule, ...] = ()
-    # The source's own origin resolves to a non-public address (intranet, tests on 127.0.0.1).
     private_ok: bool = False
-
-    def allows_origin(self, origin: Origin) -> bool:
-        if origin == self.source_origin:
-            return True
-        scheme, host, port = self.source_origin
-        # http://ris.example → https://ris.example: the same server, upgraded.
-        if (scheme, port) == ("http", 80) and origin == ("https", host, 443):
-            return True
-        return any(rule.matches(origin) for rule in self.hosts)
-
-    def describe(self) -> str:
-        scheme, host, port = self.source_origin
-        extra = ", ".join(r.host + (f":{r.port}" if r.port else "") for r in self.hosts)
-        return f"{scheme}://{host}:{port}" + (f" oder {extra}" if extra else "")
 
 
 def make_policy(
     source_url: str, document_hosts: Sequence[str] = (), resolve: Resolver = system_resolver
 ) -> FetchPolicy:
-    origin = origin_of(source_url)
-    if origin is None:
-        raise ValueError(f"source URL is not http(s): {source_url!r}")
+    base = origin_policy(source_url, document_hosts)
+    origin = base.source_origin
     try:
         addresses = resolve(origin[1], origin[2])
     except OSError:
         addresses = []  # unknown now: treat as public (the stricter choice)
     private = any(not _is_public(a) for a in addresses)
-    return FetchPolicy(origin, tuple(HostRule.parse(h) for h in document_hosts), private)
+    return FetchPolicy(origin, base.hosts, private)
 
 
 def check_url(
@@ -156,7 +118,7 @@ def check_url(
         )
     if not policy.allows_origin(origin):
         raise DocumentFetchError(
-            f"Abruf verweigert: {origin[0]}://{origin[1]}:{origin[2]} ist nicht der Server der "
+            f"Abruf verweigert: {show_origin(origin)} ist nicht der Server der "
             f"Quelle ({policy.describe()}); weitere Server: [[sources]] document_hosts",
             refused=True,
         )

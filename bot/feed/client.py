@@ -1,5 +1,8 @@
 """OParl HTTP client: polite (rate limit per source), patient (bounded retries) and suspicious
-(overall deadline, size cap, pagination-loop guard). Returns raw JSON dicts to `bot.feed.sync`."""
+(overall deadline, size cap, pagination-loop guard, and no request to a URL outside the
+source's origin: `links.next`, list URLs of the System and Body objects, object ids and every
+redirect hop come from the feed and are checked against the source's `OriginPolicy`, see
+bot/netpolicy.py). Returns raw JSON dicts to `jobs/sync.py`."""
 
 from __future__ import annotations
 
@@ -12,13 +15,14 @@ from datetime import UTC, datetime
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urljoin
 
 import httpx
 
 from bot.errors import FeedError
 from bot.feed.parse import Rejected
 from bot.feed.quirks import decode_json, raise_for_error_object
+from bot.netpolicy import OriginPolicy, origin_of
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +31,10 @@ MAX_PAGES = 20_000
 MAX_RETRIES = 3
 RETRY_STATUS = {429, 500, 502, 503, 504}
 MAX_RETRY_AFTER = 60.0
+MAX_REDIRECTS = 5
+REDIRECT_STATUS = {301, 302, 303, 307, 308}
+# How much of a refused URL a message repeats (a hostile feed chooses its length).
+_URL_SHOWN = 200
 
 
 class FeedGaveUp(FeedError):
@@ -37,6 +45,26 @@ class FeedGaveUp(FeedError):
         super().__init__(reason)
         self.url = url
         self.bad_content = bad_content
+
+
+class FeedRefused(FeedError):
+    """A URL from the feed (or a redirect) outside the source's origin and `feed_hosts`: not
+    requested. Permanent: asking again changes nothing until the operator allows the host.
+    The message is shown in `status` (German, like the document refusals)."""
+
+    def __init__(self, url: str, policy: OriginPolicy, *, via: str | None = None) -> None:
+        shown = url[:_URL_SHOWN]
+        if origin_of(url) is None:
+            why = f"Abruf verweigert: {shown} ist keine http(s)-Adresse"
+        else:
+            why = (
+                f"Abruf verweigert: {shown} liegt nicht auf dem Server der Quelle "
+                f"({policy.describe()}); weitere Server: [[sources]] feed_hosts"
+            )
+        if via is not None:
+            why = f"{via[:_URL_SHOWN]}: Weiterleitung — {why}"
+        super().__init__(why, permanent=True)
+        self.url = url
 
 
 def _version() -> str:
@@ -50,11 +78,13 @@ USER_AGENT = f"anfragebot/{_version()} (OParl poller for council factions; pytho
 
 
 def make_http_client(timeout_seconds: float = 30.0) -> httpx.Client:
-    """The default httpx client: explicit timeouts (httpx's 5 s default is too short for RIS)."""
+    """The default httpx client: explicit timeouts (httpx's 5 s default is too short for RIS).
+    It follows no redirect: the OParl client and the document download follow them themselves,
+    checking every hop against the source's origin."""
     return httpx.Client(
         timeout=httpx.Timeout(timeout_seconds, connect=10.0),
         headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-        follow_redirects=True,
+        follow_redirects=False,
         trust_env=False,
     )
 
@@ -125,13 +155,19 @@ class ClientSpec:
     max_retries: int
     backoff_seconds: float
     deadline_seconds: float
+    policy: OriginPolicy | None = None
 
 
 class OParlClient:
+    """`policy`: the origins this client may ask (the source's System URL and `feed_hosts`);
+    any other URL raises FeedRefused before a request is made. The runtime and `check` always
+    pass the source's policy; None (tests of the HTTP mechanics, benchmarks) checks nothing."""
+
     def __init__(
         self,
         http: httpx.Client,
         *,
+        policy: OriginPolicy | None = None,
         requests_per_second: float = 2.0,
         max_retries: int = MAX_RETRIES,
         backoff_seconds: float = 1.0,
@@ -141,8 +177,9 @@ class OParlClient:
         reader_after_pages: int | None = None,
     ) -> None:
         self.http = http
-        # A client built by `from_spec` may hand a long full read to a page reader process
-        # after this many pages (None: never; tests set it to exercise that path).
+        self.policy = policy
+        # A client with a `spec` may hand a long full read to a page reader process after
+        # this many pages (None: never; tests set it low to exercise that path).
         self.spec = spec
         self.reader_after_pages = reader_after_pages
         self.throttle = Throttle(requests_per_second, sleep=sleep)
@@ -156,6 +193,7 @@ class OParlClient:
     def from_spec(cls, spec: ClientSpec, *, reader_after_pages: int | None = None) -> OParlClient:
         return cls(
             make_http_client(spec.timeout_seconds),
+            policy=spec.policy,
             requests_per_second=spec.requests_per_second,
             max_retries=spec.max_retries,
             backoff_seconds=spec.backoff_seconds,
@@ -166,21 +204,49 @@ class OParlClient:
 
     # -- single requests -------------------------------------------------------------------
 
+    def check(self, url: str, *, via: str | None = None) -> None:
+        """Raise FeedRefused unless the policy allows `url` (nothing is requested)."""
+        if self.policy is not None and not self.policy.allows(url):
+            log.warning(
+                "refused %s%s: not on the source's server (%s); allow its host with "
+                "[[sources]] feed_hosts",
+                url[:_URL_SHOWN],
+                f" (redirect from {via[:_URL_SHOWN]})" if via else "",
+                self.policy.describe().replace(" oder ", " or "),
+            )
+            raise FeedRefused(url, self.policy, via=via)
+
     def _fetch_once(self, url: str) -> tuple[int, bytes, httpx.Headers]:
-        self.throttle.wait()
-        self.requests += 1
+        """One GET, following redirects here (never in httpx), each hop checked first."""
         deadline = time.monotonic() + self.deadline_seconds
-        with self.http.stream("GET", url) as resp:
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in resp.iter_bytes():
-                size += len(chunk)
-                if size > MAX_BODY_BYTES:
-                    raise FeedError(f"{url}: response larger than {MAX_BODY_BYTES} bytes")
-                if time.monotonic() > deadline:
-                    raise httpx.ReadTimeout(f"overall deadline of {self.deadline_seconds}s")
-                chunks.append(chunk)
-            return resp.status_code, b"".join(chunks), resp.headers
+        current = url
+        for _hop in range(MAX_REDIRECTS + 1):
+            self.check(current, via=None if current == url else url)
+            self.throttle.wait()
+            self.requests += 1
+            with self.http.stream("GET", current, follow_redirects=False) as resp:
+                if resp.status_code in REDIRECT_STATUS:
+                    location = resp.headers.get("location")
+                    if not location:
+                        raise FeedError(
+                            f"{url}: HTTP {resp.status_code} without Location", permanent=True
+                        )
+                    current = urljoin(current, location)
+                    continue
+                return resp.status_code, self._read(resp, url, deadline), resp.headers
+        raise FeedError(f"{url}: more than {MAX_REDIRECTS} redirects", permanent=True)
+
+    def _read(self, resp: httpx.Response, url: str, deadline: float) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in resp.iter_bytes():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise FeedError(f"{url}: response larger than {MAX_BODY_BYTES} bytes")
+            if time.monotonic() > deadline:
+                raise httpx.ReadTimeout(f"overall deadline of {self.deadline_seconds}s")
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     def get_bytes(self, url: str, *, allow_404: bool = False) -> bytes | None:
         """GET with bounded retries on 5xx/429/timeouts/connection errors; 4xx is final."""

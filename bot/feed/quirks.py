@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.errors import FeedError
+from bot.timezone import FEED_ZONE
 
 # CC e-gov ALLRIS sends raw control characters inside JSON strings, which strict JSON rejects.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -200,16 +201,27 @@ def ignores_modified_since(items: Iterable[dict[str, Any]], watermark: datetime)
     read from its end from then on (jobs/sync_list.py, mode "tail")."""
     limit = watermark - IGNORED_FILTER_SLACK
     for raw in items:
-        modified = raw.get("modified")
-        if not isinstance(modified, str):
-            continue
-        try:
-            moment = datetime.fromisoformat(modified)
-        except ValueError:
-            continue
-        if moment.tzinfo is not None and moment < limit:
+        moment = _modified(raw.get("modified"))
+        if moment is not None and moment < limit:
             return True
     return False
+
+
+def _modified(value: Any) -> datetime | None:
+    """A `modified` stamp read as `bot.feed.parse.parse_datetime` reads it (a naive value or a
+    bare date is Berlin time); None when it is no date. (That module imports this one.)"""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            day = date.fromisoformat(text[:10])
+        except ValueError:
+            return None
+        moment = datetime(day.year, day.month, day.day)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=FEED_ZONE)
 
 
 def note_modified_days(items: Iterable[dict[str, Any]], days: set[str]) -> None:

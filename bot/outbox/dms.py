@@ -2,9 +2,9 @@
 replies of bot/outbox/events.py and built from the same event list (`paper_events`).
 
 After every sync, for each follow:
-- the events the Anfrage had when the user started following (the follow's snapshot) are
-  recorded once as already told (key `{paper}|followed|{follow id}` marks that), so only
-  later events are sent;
+- the events the Anfrage had when the user started following (the follow's snapshot, and
+  being overdue at that moment) are recorded once as already told (key
+  `{paper}|followed|{follow id}` marks that), so only later events are sent;
 - every event not in the outbox yet for that user becomes one `dm` row (kind, user, key
   unique: exactly once per user and event, across restarts and crashes).
 
@@ -86,10 +86,9 @@ def queue_follow_dms(
             current = state.get(f.paper_id)
             if current is None:
                 continue  # a paper the store does not know (any more): nothing to tell
-            events = _events(
-                f, current.deleted, current.apps, current.answer, now, tz, due.get(f.paper_id)
-            )
-            queued += _queue(session, f, events, mine[(f.user, f.paper_id)], now, tz)
+            deadline = due.get(f.paper_id)
+            events = _events(f, current.deleted, current.apps, current.answer, now, tz, deadline)
+            queued += _queue(session, f, events, mine[(f.user, f.paper_id)], now, tz, deadline)
     if queued:
         log.info("queued %d direct messages to followers", queued)
     return queued
@@ -102,6 +101,7 @@ def _queue(
     mine: list[OutboxRow],
     now: datetime,
     tz: ZoneInfo,
+    deadline: date | None = None,
 ) -> int:
     told = {r.key: r for r in mine}
     marker = f"{f.paper_id}|followed|{f.id}"
@@ -120,9 +120,14 @@ def _queue(
         told.setdefault(key, OutboxRow(0, Kind.DM, f.user, key, f.paper_id, State.SENT, payload))
 
     if marker not in told:
-        # What the Anfrage had when the user started following is not news to them.
+        # What the Anfrage had when the user started following is not news to them: also
+        # being overdue then (the deadline as configured now, at the moment of `folgen`).
         snap = f.snapshot
-        before = _events(f, snap.deleted, snap.apps, snap.answer, f.created_at, tz) if snap else []
+        before = (
+            _events(f, snap.deleted, snap.apps, snap.answer, f.created_at, tz, deadline)
+            if snap
+            else []
+        )
         for ev in before:
             if ev.key not in told:
                 remember(ev.key, ev.payload, "known when followed")

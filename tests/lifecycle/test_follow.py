@@ -175,3 +175,41 @@ def test_follower_gets_one_overdue_dm_when_the_deadline_passes(
         assert len([d for d in slack.dms("U7") if "überfällig" in text_of(d)]) == 1
     finally:
         rt.close()
+
+
+def test_following_an_anfrage_already_overdue_sends_no_overdue_dm(
+    db_url: str, feed: FeedServer, slack: FakeSlack
+) -> None:
+    """Being overdue at the moment of `folgen` is part of the follow's baseline, like the
+    sessions and the answer it had then: no "überfällig" DM on the next poll. A user who
+    followed before the deadline still gets it, and later events still reach both."""
+    scenario = build(feed)
+    f = scenario.feed
+    config = dataclasses.replace(
+        make_config(db_url, f.system_url, slack_url=slack.base_url),
+        deadlines=DeadlinesConfig(answer_days=21),  # 14/1923 of 06.01.2025: due 27.01.2025
+    )
+    rt = make_runtime(config)
+    try:
+        poll_once(rt, at(FIRST_POLL))
+        assert "Sie folgen jetzt" in ask(rt, "folgen 14/1923", "U8", at(FIRST_POLL)).text
+        late = at("2025-02-10T10:00:00+01:00")
+        assert "Sie folgen jetzt" in ask(rt, "folgen 14/1923", "U7", late).text
+        poll_once(rt, at("2025-02-10T10:15:00+01:00"))
+        poll_once(rt, at("2025-02-11T09:00:00+01:00"))
+        assert slack.dms("U7") == []
+        early = [d for d in slack.dms("U8") if "überfällig" in text_of(d)]
+        assert len(early) == 1 and "14/1923" in early[0]["text"]
+
+        f.add_paper(
+            1951, "14/1951", "Beantwortung der Anfrage 14/1923", "Beantwortung einer Anfrage",
+            "2025-02-12",
+        )
+        scenario.publish()
+        poll_once(rt, at("2025-02-13T09:00:00+01:00"))
+        [told] = slack.dms("U7")
+        assert "Beantwortet am 12.02.2025" in text_of(told)
+        assert "überfällig" not in text_of(told)
+        assert len(slack.dms("U8")) == 2
+    finally:
+        rt.close()
