@@ -262,3 +262,21 @@ def test_killing_the_poll_while_its_reader_reads_loses_nothing_and_leaves_no_rea
         assert stored == 225
         keys = [m["metadata"]["event_payload"]["key"] for m in slack.stored(CHANNEL)]
         assert len(keys) == len(set(keys)) == 25
+
+
+def test_a_reader_started_for_a_list_that_ends_before_the_hand_over_is_stopped(
+    tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Hand-over after 40 pages: the reader starts at page 10 (ready in time), the paper
+    list ends at page 12. Nothing is read twice or lost, and no reader is left running."""
+    with caplog.at_level(logging.DEBUG, logger="bot.feed.reader"):
+        one_slack, two_slack = FakeSlack(), FakeSlack()
+        try:
+            one, _ = run_polls(f"sqlite:///{tmp_path / 'one.db'}", one_slack, None)
+            two, _ = run_polls(f"sqlite:///{tmp_path / 'two.db'}", two_slack, 40)
+        finally:
+            one_slack.stop()
+            two_slack.stop()
+    assert not [r for r in caplog.records if "are read by process" in r.getMessage()]
+    assert not [c for c in multiprocessing.active_children() if c.name == "anfragebot-pages"]
+    assert one == two

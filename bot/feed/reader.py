@@ -2,12 +2,13 @@
 parses the pages while this one stores them (two cores; the GIL keeps a thread from helping).
 
 The first pages are read here as usual (`client.reader_after_pages`); only a list that goes on
-beyond them is handed over, so a poll that reads a page or two never starts a process. The
-reader starts at the next page's URL with a client built from the same settings
-(`ClientSpec`), sends each page parsed (`Page.parsed`: objects, rejected objects, `modified`
-days; the raw JSON stays there) and its own log records, and ends with the number of requests
-it made. A pipe holds about a page, so the reader runs at most a page or two ahead: memory
-stays flat, and what this process has not stored yet is never more than that.
+beyond a quarter of them starts a reader (so a poll that reads a page or two never does), and
+only one that goes on beyond all of them is handed over. The reader starts at the next page's
+URL with a client built from the same settings (`ClientSpec`), sends each page parsed
+(`Page.parsed`: objects, rejected objects, `modified` days; the raw JSON stays there) and its
+own log records, and ends with the number of requests it made. A pipe holds about a page, so
+the reader runs at most a page or two ahead: memory stays flat, and what this process has not
+stored yet is never more than that.
 
 Failures keep their meaning: the reader's FeedGaveUp or FeedError is raised here again at the
 same point of the page sequence, so a resume point is saved exactly as for a read done in
@@ -58,38 +59,61 @@ def full_read(
     client: OParlClient, url: str, kind: str, *, start_url: str | None = None
 ) -> Generator[Page, None, None]:
     """Every page of a list from `start_url` (or its start) on, following `links.next`; after
-    `client.reader_after_pages` pages the rest comes parsed from a page reader process."""
-    after = client.reader_after_pages
+    `client.reader_after_pages` pages the rest comes parsed from a page reader process. The
+    process is started a few pages earlier, so its start-up (an interpreter and the feed
+    modules) overlaps with the pages read here; a list that ends before the hand-over just
+    stops it."""
+    spec, after = client.spec, client.reader_after_pages
     pages = client.pages(url, start_url=start_url)
-    for read, page in enumerate(pages, start=1):
-        yield page
-        following = page.links.get("next")
-        if client.spec is not None and after is not None and read >= after and following:
-            pages.close()
-            yield from _from_reader(client, client.spec, url, kind, following)
-            return
-
-
-def _from_reader(
-    client: OParlClient, spec: ClientSpec, url: str, kind: str, start_url: str
-) -> Generator[Page, None, None]:
-    here, there = _CONTEXT.Pipe(duplex=False)
-    process = _CONTEXT.Process(
-        target=_read,
-        args=(spec, url, kind, start_url, there, logging.getLogger().getEffectiveLevel()),
-        name="anfragebot-pages",
-        daemon=True,
-    )
-    process.start()
-    there.close()  # the reader holds its end: EOF here means it is gone
-    log.debug("%s: pages from %s on are read by process %s", url, start_url, process.pid)
+    reader: _Reader | None = None
     try:
+        for read, page in enumerate(pages, start=1):
+            yield page
+            following = page.links.get("next")
+            if spec is None or after is None or not following:
+                continue
+            if reader is None and read >= max(1, after // 4):
+                reader = _Reader(spec, url, kind)
+            if reader is not None and read >= after:
+                pages.close()
+                yield from reader.pages(client, following)
+                return
+    finally:
+        if reader is not None:
+            reader.stop()
+
+
+class _Reader:
+    """One page reader process: started, then told where to begin (or to stop)."""
+
+    def __init__(self, spec: ClientSpec, url: str, kind: str) -> None:
+        self.url = url
+        self.conn, there = _CONTEXT.Pipe()
+        self.process = _CONTEXT.Process(
+            target=_read,
+            args=(spec, url, kind, there, logging.getLogger().getEffectiveLevel()),
+            name="anfragebot-pages",
+            daemon=True,
+        )
+        self.process.start()
+        there.close()  # the reader holds its end: EOF here means it is gone
+
+    def pages(self, client: OParlClient, start_url: str) -> Generator[Page, None, None]:
+        """The pages from `start_url` on, as the reader sends them; its failures raised here."""
+        log.debug(
+            "%s: pages from %s on are read by process %s", self.url, start_url, self.process.pid
+        )
+        with contextlib.suppress(OSError):  # it is gone already: recv below says so
+            self.conn.send(start_url)
         while True:
             try:
-                tag, payload, requests = here.recv()
+                tag, payload, requests = self.conn.recv()
             except EOFError:
-                process.join(_JOIN_SECONDS)
-                reason = f"{url}: the page reader process stopped (exit code {process.exitcode})"
+                self.process.join(_JOIN_SECONDS)
+                reason = (
+                    f"{self.url}: the page reader process stopped "
+                    f"(exit code {self.process.exitcode})"
+                )
                 log.warning("%s; what was stored stays, the read resumes from there", reason)
                 raise FeedError(reason) from None
             client.requests += requests
@@ -108,12 +132,15 @@ def _from_reader(
                 reason, permanent = payload
                 raise FeedError(reason, permanent=permanent)
             else:
-                raise FeedError(f"{url}: page reader failed: {payload}")
-    finally:
-        here.close()
-        if process.is_alive():
-            process.terminate()
-        process.join(_JOIN_SECONDS)
+                raise FeedError(f"{self.url}: page reader failed: {payload}")
+
+    def stop(self) -> None:
+        """Closing the pipe ends a reader that waits or sends; one that fetches is terminated."""
+        self.conn.close()
+        self.process.join(0.5)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(_JOIN_SECONDS)
 
 
 class _PipeHandler(logging.Handler):
@@ -131,10 +158,9 @@ class _PipeHandler(logging.Handler):
             self.conn.send(("log", record, 0))
 
 
-def _read(
-    spec: ClientSpec, url: str, kind: str, start_url: str, conn: Connection, level: int
-) -> None:
-    """The page reader process. `level`: the storing process's log level."""
+def _read(spec: ClientSpec, url: str, kind: str, conn: Connection, level: int) -> None:
+    """The page reader process: ready before it is needed, it waits for the URL to begin at
+    (None or a closed pipe: not needed after all). `level`: the storing process's log level."""
     root = logging.getLogger()
     root.handlers[:] = [_PipeHandler(conn)]
     root.setLevel(level)
@@ -142,6 +168,12 @@ def _read(
     parse = PARSERS[kind]
     sent = 0
     try:
+        try:
+            start_url = conn.recv()
+        except EOFError:
+            return
+        if not start_url:
+            return
         try:
             for page in client.pages(url, start_url=start_url):
                 parsed = Page(page.url, [], page.links, page.total, parse_objects(page, parse))
