@@ -277,6 +277,8 @@ def test_a_reader_started_for_a_list_that_ends_before_the_hand_over_is_stopped(
         finally:
             one_slack.stop()
             two_slack.stop()
-    assert not [r for r in caplog.records if "are read by process" in r.getMessage()]
+    messages = [r.getMessage() for r in caplog.records]
+    assert [m for m in messages if "page reader process" in m and "started" in m]
+    assert not [m for m in messages if "are read by process" in m]
     assert not [c for c in multiprocessing.active_children() if c.name == "anfragebot-pages"]
     assert one == two

@@ -97,6 +97,7 @@ class _Reader:
         )
         self.process.start()
         there.close()  # the reader holds its end: EOF here means it is gone
+        log.debug("%s: page reader process %s started", url, self.process.pid)
 
     def pages(self, client: OParlClient, start_url: str) -> Generator[Page, None, None]:
         """The pages from `start_url` on, as the reader sends them; its failures raised here."""
