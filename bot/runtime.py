@@ -16,10 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Config, SourceConfig
 from bot.document.limits import DocumentLimits
-from bot.feed.client import OParlClient, make_http_client
+from bot.feed.client import MAX_RETRIES, ClientSpec, OParlClient, make_http_client
 from bot.netpolicy import OriginPolicy, origin_policy
 from bot.slack.notifier import Notifier, SlackNotifier
 from bot.store.db import make_engine, migrate, session_factory
+
+# 20 pages are a few seconds of reading: a poll that reads less never starts a process.
+READER_AFTER_PAGES = 20
 
 
 @dataclass
@@ -36,15 +39,29 @@ class Runtime:
     clients: dict[str, OParlClient] = field(default_factory=dict)
     # Caps per document (download and sandbox); tests pass small ones.
     document_limits: DocumentLimits = field(default_factory=DocumentLimits)
+    # A full read longer than this many pages goes on in a page reader process
+    # (bot/feed/reader.py); None: always in this process.
+    reader_after_pages: int | None = READER_AFTER_PAGES
 
     def client_for(self, source: SourceConfig) -> OParlClient:
         if source.name not in self.clients:
-            self.clients[source.name] = OParlClient(
-                self.http,
+            spec = ClientSpec(
+                timeout_seconds=source.timeout_seconds,
                 policy=feed_policy(source),
                 requests_per_second=source.requests_per_second,
+                max_retries=MAX_RETRIES,
                 backoff_seconds=self.retry_backoff_seconds,
                 deadline_seconds=max(60.0, source.timeout_seconds * 4),
+            )
+            self.clients[source.name] = OParlClient(
+                self.http,
+                policy=spec.policy,
+                requests_per_second=spec.requests_per_second,
+                max_retries=spec.max_retries,
+                backoff_seconds=spec.backoff_seconds,
+                deadline_seconds=spec.deadline_seconds,
+                spec=spec,
+                reader_after_pages=self.reader_after_pages,
             )
         return self.clients[source.name]
 

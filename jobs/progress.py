@@ -51,7 +51,7 @@ class SyncProgress:
     def page(self, kind: str, page: Page) -> None:
         entry = self.lists.setdefault(kind, _List())
         entry.pages += 1
-        entry.objects += len(page.items)
+        entry.objects += page.size
         if page.total is not None:
             entry.total = max(page.total, entry.objects)
         self.current = kind
@@ -71,8 +71,7 @@ class SyncProgress:
         pages = sum(e.pages for e in self.lists.values())
         objects = sum(e.objects for e in self.lists.values())
         summary = (
-            f"source {self.source}: read {pages} pages, {objects:,} objects "
-            f"in {_duration(elapsed)}"
+            f"source {self.source}: read {pages} pages, {objects:,} objects in {_duration(elapsed)}"
         )
         if self._on_terminal():
             self._write(f"\r\x1b[2K{summary}\n")

@@ -36,9 +36,8 @@ from bot.feed.parse import (
     parse_bodies,
     parse_items,
     parse_meeting,
-    parse_organization,
-    parse_paper,
 )
+from bot.feed.reader import PARSERS
 from bot.store import quarantine as qstore
 from bot.store import sync_state
 from bot.store.db import transaction
@@ -164,19 +163,17 @@ def _sync_lists(
 ) -> None:
     now = policy.now
 
-    def orgs(session: Session, items: list[dict[str, Any]]) -> int:
-        parsed = _parse_all(session, source, "organization", items, parse_organization, now)
+    # Each gets the parsed objects of a batch (jobs/sync_list.py quarantines the rest).
+    def orgs(session: Session, parsed: list[Any]) -> int:
         report.organizations += len(parsed)
         return save_organizations(session, source, parsed)
 
-    def meetings(session: Session, items: list[dict[str, Any]]) -> int:
-        parsed = _parse_all(session, source, "meeting", items, parse_meeting, now)
+    def meetings(session: Session, parsed: list[Any]) -> int:
         stats = save_meetings(session, source, parsed)
         _add(report.meetings, stats)
         return stats.fresh
 
-    def papers(session: Session, items: list[dict[str, Any]]) -> int:
-        parsed = _parse_all(session, source, "paper", items, parse_paper, now)
+    def papers(session: Session, parsed: list[Any]) -> int:
         stats = save_papers(session, source, parsed, policy)
         if stats.new or stats.changed:
             owe_links(session, source, now)
@@ -280,7 +277,9 @@ def _retry_quarantined(
                 log.info("quarantined %s %s is gone (404): released", kind, oid[:200])
                 continue
             with transaction(factory) as session:
-                save(session, [raw])
+                parsed = _parse_all(session, source, kind, [raw], PARSERS[kind], now)
+                if parsed:
+                    save(session, parsed)
         except Exception as e:  # noqa: BLE001 - still broken: retry later
             with transaction(factory) as session:
                 qstore.quarantine(

@@ -18,9 +18,10 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import FeedError
-from bot.feed.client import MAX_PAGES, FeedGaveUp, OParlClient, Page, format_since
-from bot.feed.parse import first_line, raw_id_text
-from bot.feed.quirks import ignores_modified_since, note_modified_days
+from bot.feed.client import MAX_PAGES, FeedGaveUp, OParlClient, Page, Parsed, format_since
+from bot.feed.parse import Rejected, first_line
+from bot.feed.quirks import ignores_modified_since
+from bot.feed.reader import PARSERS, full_read, parse_objects
 from bot.store import quarantine as qstore
 from bot.store import sync_state
 from bot.store.db import transaction
@@ -46,8 +47,8 @@ def guarded(step: Callable[[], object]) -> str | None:
     return None
 
 
-# Saves one batch of raw list items; returns how many ids were not stored before.
-SaveFn = Callable[[Session, list[dict[str, Any]]], int]
+# Saves one batch of parsed objects (bot/domain.py); returns how many ids were not stored before.
+SaveFn = Callable[[Session, list[Any]], int]
 # Told of each page read: (table name of the list, "papers" etc., the page).
 Progress = Callable[[str, Page], None]
 
@@ -105,7 +106,10 @@ class _Batch:
         self.read = read
         self.now = now
         self.started = started
-        self.items: list[dict[str, Any]] = []
+        self.parse = PARSERS[target.kind]
+        # What the batch holds: parsed objects, and the objects that could not be parsed.
+        self.objects: list[Any] = []
+        self.rejected: list[Rejected] = []
         self.since = 0.0
         self.flushes = 0
         # Progress of what `items` holds: the page after it (None: the end) and the last page.
@@ -114,39 +118,60 @@ class _Batch:
         self.track_resume = True
         self.set_tail = True
 
-    def add(self, page: Page) -> None:
-        if not self.items:
-            self.since = time.monotonic()
-        self.items.extend(page.items)
-        self.read.count += len(page.items)
+    def _take(self, page: Page) -> None:
+        """The page's objects into the batch (parsed here unless the page reader did)."""
+        parsed: Parsed = page.parsed or parse_objects(page, self.parse)
+        self.objects.extend(parsed.objects)
+        self.rejected.extend(parsed.rejected)
+        self.read.count += parsed.size
         self.read.pages += 1
+        if len(self.read.days) < 2:
+            self.read.days.update(parsed.days)
         if self.target.seen:
             self.target.seen(page)
+
+    def add(self, page: Page) -> None:
+        if not self.objects and not self.rejected:
+            self.since = time.monotonic()
+        self._take(page)
         self.next_url = page.links.get("next")
         self.last_url = page.url
-        if len(self.read.days) < 2:
-            note_modified_days(page.items, self.read.days)
-        if len(self.items) >= BATCH_OBJECTS or time.monotonic() - self.since >= BATCH_SECONDS:
+        if (
+            len(self.objects) + len(self.rejected) >= BATCH_OBJECTS
+            or time.monotonic() - self.since >= BATCH_SECONDS
+        ):
             self.flush()
 
-    def flush(self) -> int:
-        if not self.items and self.last_url is None:
+    def _store(self, session: Session, objects: list[Any], rejected: list[Rejected]) -> int:
+        """Quarantine what could not be parsed, release what now could, save the objects."""
+        for r in rejected:
+            quarantine_object(
+                session, self.target.source, self.target.kind, r.object_id, r.reason, self.now
+            )
+        if not objects:
             return 0
-        items, self.items = self.items, []
+        qstore.release(session, self.target.kind, [o.id for o in objects])
+        return self.save(session, objects)
+
+    def flush(self) -> int:
+        if not self.objects and not self.rejected and self.last_url is None:
+            return 0
+        objects, self.objects = self.objects, []
+        rejected, self.rejected = self.rejected, []
         try:
             with transaction(self.factory) as session:
-                fresh = self.save(session, items) if items else 0
+                fresh = self._store(session, objects, rejected)
                 self._progress(session)
         except Exception as e:  # noqa: BLE001 - isolate the object that fails, keep the rest
             log.warning(
                 "%s list %s: saving %d objects failed (%s: %s); saving one by one",
                 self.target.kind,
                 self.target.url,
-                len(items),
+                len(objects),
                 type(e).__name__,
                 str(e)[:200],
             )
-            fresh = self._save_one_by_one(items)
+            fresh = self._save_one_by_one(objects, rejected)
         self.last_url = None
         self.flushes += 1
         if self.read.full and self.flushes >= 2 and self.flushes & (self.flushes - 1) == 0:
@@ -168,22 +193,19 @@ class _Batch:
             resume=(self.next_url, self.started) if self.track_resume else None,
         )
 
-    def _save_one_by_one(self, items: list[dict[str, Any]]) -> int:
+    def _save_one_by_one(self, objects: list[Any], rejected: list[Rejected]) -> int:
         fresh = 0
-        for raw in items:
+        with transaction(self.factory) as session:
+            self._store(session, [], rejected)
+        for obj in objects:
             try:
                 with transaction(self.factory) as session:
-                    fresh += self.save(session, [raw])
+                    fresh += self._store(session, [obj], [])
             except Exception as e:  # noqa: BLE001 - this object is the poison pill
                 reason = f"cannot be stored: {type(e).__name__}: {first_line(e)}"
                 with transaction(self.factory) as session:
                     quarantine_object(
-                        session,
-                        self.target.source,
-                        self.target.kind,
-                        raw_id_text(raw),
-                        reason,
-                        self.now,
+                        session, self.target.source, self.target.kind, obj.id, reason, self.now
                     )
         with transaction(self.factory) as session:
             self._progress(session)
@@ -192,11 +214,7 @@ class _Batch:
     def save_page(self, page: Page) -> int:
         """Save one page on its own (tail reads decide page by page whether to go on)."""
         self.flush()
-        self.items = list(page.items)
-        self.read.count += len(page.items)
-        self.read.pages += 1
-        if self.target.seen:
-            self.target.seen(page)
+        self._take(page)
         self.last_url = page.url
         return self.flush()
 
@@ -223,7 +241,7 @@ def sync_list(
         batch = _Batch(factory, target, read, now=now, started=started)
         log.info("%s: resuming at %s", url, resume_url)
         try:
-            _read_pages(client.pages(url, start_url=resume_url), batch)
+            _read_pages(full_read(client, url, target.kind, start_url=resume_url), batch)
         except FeedError as e:
             if e.permanent and read.pages == 0:
                 # The page to resume at is gone (404): start over on the next poll.
@@ -238,7 +256,7 @@ def sync_list(
     elif watermark is None or (mode == TAIL and tail_is_stale):
         read.full = True
         batch = _Batch(factory, target, read, now=now, started=started)
-        _read_pages(client.pages(url), batch)
+        _read_pages(full_read(client, url, target.kind), batch)
     elif mode == TAIL:
         batch = _Batch(factory, target, read, now=now, started=started)
         batch.track_resume = False

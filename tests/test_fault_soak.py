@@ -14,6 +14,7 @@ import logging
 import random
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -111,14 +112,20 @@ def soak(
     slack: FakeSlack,
     caplog: pytest.LogCaptureFixture,
     shape: type[RvrFeed] = RvrFeed,
+    reader_after: int | None = None,
 ) -> int:
-    """Returns after how many polls every Anfrage was announced (fails if not within `polls`)."""
+    """Returns after how many polls every Anfrage was announced (fails if not within `polls`).
+    `reader_after`: full reads go on in the page reader process after that many pages."""
     with FeedServer() as server:
         feed, expected = soak_feed(server.base_url, shape)
         server.routes.update(feed.routes())
         server.hook = faulty(rate, seed)
-        rt = make_runtime(make_config(url, feed.system_url, slack_url=slack.base_url))
+        config = make_config(url, feed.system_url, slack_url=slack.base_url)
+        # The page reader builds its client from the source's settings: the same timeout.
+        source = replace(config.sources[0], timeout_seconds=TIMEOUT)
+        rt = make_runtime(replace(config, sources=(source,)))
         rt.http.timeout = httpx.Timeout(TIMEOUT)
+        rt.reader_after_pages = reader_after
         done_after = 0
         try:
             with caplog.at_level(logging.INFO):
@@ -168,3 +175,24 @@ def test_30_percent_faults_on_a_list_without_last_link(
     sqlite_url: str, slack: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
     soak(0.30, 5, 3, sqlite_url, slack, caplog, NextOnlyFeed)
+
+
+# The same soak with every full read handed to the page reader process after its first page
+# (bot/feed/reader.py): faults then hit the reader's requests, and what it sends is stored.
+@pytest.mark.parametrize("seed", [1, 2])
+def test_30_percent_faults_with_the_page_reader(
+    seed: int, sqlite_url: str, slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    soak(0.30, seed, 3, sqlite_url, slack, caplog, reader_after=1)
+
+
+def test_60_percent_faults_with_the_page_reader(
+    sqlite_url: str, slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    soak(0.60, 11, 8, sqlite_url, slack, caplog, reader_after=1)
+
+
+def test_soak_with_the_page_reader_on_postgresql(
+    pg_url: str, slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    soak(0.30, 7, 3, pg_url, slack, caplog, reader_after=1)

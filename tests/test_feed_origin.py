@@ -76,12 +76,16 @@ def _next_elsewhere(feed: FeedServer, other: FeedServer, rvr: RvrFeed) -> str:
     return elsewhere
 
 
+# None: the whole list is read in the poll's process; 1: from page 2 on in the page reader
+# process (bot/feed/reader.py), whose client gets the same policy through its ClientSpec.
+@pytest.mark.parametrize("reader_after", [None, 1])
 def test_links_next_to_another_origin_is_not_fetched(
-    db_url: str, feed: FeedServer, other: FeedServer, slack: FakeSlack
+    db_url: str, feed: FeedServer, other: FeedServer, slack: FakeSlack, reader_after: int | None
 ) -> None:
     rvr = _feed(feed.base_url)
     elsewhere = _next_elsewhere(feed, other, rvr)
     rt = make_rt(db_url, rvr.system_url, slack.base_url)
+    rt.reader_after_pages = reader_after
     try:
         report = poll_once(rt, T0)
         stored = _paper_ids(rt.factory)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from bot.store.db import make_engine, migrate, session_factory, transaction
 from bot.store.marks import PENDING, put_mark
@@ -92,5 +92,59 @@ def test_a_bulk_build_cut_off_before_its_rebuild_is_finished_next_time(sqlite_ur
             assert search(session, "Schulbau") == ["p2"]
             assert search(session, "Radverkehr") == []
             session.execute(text("INSERT INTO search_fts(search_fts) VALUES('integrity-check')"))
+    finally:
+        engine.dispose()
+
+
+def test_rows_read_through_the_driver_use_the_documents_main_file_rule(db_url: str) -> None:
+    """The index reads papers and files as plain driver rows: the document is still the one
+    bot.store.documents.main_file names (mainFile, else the first auxiliary file by position),
+    and a second pass over unchanged papers rewrites nothing. SQLite and PostgreSQL."""
+    from bot.store.documents import main_file
+    from bot.store.schema import FileRow
+    from bot.store.search import search_documents
+
+    engine = make_engine(db_url)
+    migrate(engine)
+    factory = session_factory(engine)
+    layouts = {
+        "p1": [("p1-main", "main", 0), ("p1-a", "aux", 1), ("p1-b", "aux", 2)],
+        "p2": [("p2-c", "aux", 2), ("p2-a", "aux", 0), ("p2-b", "aux", 1)],
+        "p3": [],
+        "p4": [("p4-b", "aux", 3), ("p4-main", "main", 4)],
+    }
+    try:
+        _papers(factory, {pid: f"Anfrage {pid}" for pid in layouts})
+        with transaction(factory) as session:
+            for pid, files in layouts.items():
+                for fid, role, position in files:
+                    session.add(
+                        FileRow(
+                            id=fid,
+                            paper_id=pid,
+                            role=role,
+                            position=position,
+                            text=f"Volltext {fid.replace('-', '')}",
+                            version_key=fid,
+                        )
+                    )
+        assert refresh_search_index(factory, now=NOW) == 4
+        with factory() as session:
+            bodies = dict(
+                session.execute(
+                    select(search_documents.c.paper_id, search_documents.c.body)
+                ).all()
+            )
+            for pid in layouts:
+                file = main_file(session, pid)
+                expected = f"Volltext {file.id.replace('-', '')}" if file else None
+                assert (expected or "") in bodies[pid]
+                for fid, _, _ in layouts[pid]:
+                    if file is None or fid != file.id:
+                        assert f"Volltext {fid.replace('-', '')}" not in bodies[pid]
+            firsts = [main_file(session, p) for p in ("p1", "p2", "p4")]
+            assert [f.id for f in firsts if f] == ["p1-main", "p2-a", "p4-main"]
+        with transaction(factory) as session:
+            assert reindex_papers(session, list(layouts), now=NOW) == 0
     finally:
         engine.dispose()

@@ -20,6 +20,7 @@ from urllib.parse import urlencode, urljoin
 import httpx
 
 from bot.errors import FeedError
+from bot.feed.parse import Rejected
 from bot.feed.quirks import decode_json, raise_for_error_object
 from bot.netpolicy import OriginPolicy, origin_of
 
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 50 * 1024 * 1024
 MAX_PAGES = 20_000
+MAX_RETRIES = 3
 RETRY_STATUS = {429, 500, 502, 503, 504}
 MAX_RETRY_AFTER = 60.0
 MAX_REDIRECTS = 5
@@ -114,16 +116,46 @@ class Throttle:
 
 
 @dataclass(frozen=True)
+class Parsed:
+    """A page's objects as the page reader process (bot/feed/reader.py) parsed them: their raw
+    JSON stays in that process. `days`: the distinct `modified` days of the raw objects."""
+
+    objects: list[Any]
+    rejected: list[Rejected]
+    days: frozenset[str]
+    size: int
+
+
+@dataclass(frozen=True)
 class Page:
     url: str
     items: list[dict[str, Any]]
     links: dict[str, str]
     # `pagination.totalElements` when the server sends it: lets a long first sync estimate.
     total: int | None = None
+    # Set (and `items` empty) for a page that arrives parsed from the page reader process.
+    parsed: Parsed | None = None
+
+    @property
+    def size(self) -> int:
+        """How many objects the page held."""
+        return len(self.items) if self.parsed is None else self.parsed.size
 
     def ids(self) -> list[str]:
         """The ids of the page's objects (`parse_page` keeps only items with a string id)."""
         return [str(i["id"]) for i in self.items]
+
+
+@dataclass(frozen=True)
+class ClientSpec:
+    """What it takes to build an equal client in another process (bot/feed/reader.py)."""
+
+    timeout_seconds: float
+    requests_per_second: float
+    max_retries: int
+    backoff_seconds: float
+    deadline_seconds: float
+    policy: OriginPolicy | None = None
 
 
 class OParlClient:
@@ -137,19 +169,38 @@ class OParlClient:
         *,
         policy: OriginPolicy | None = None,
         requests_per_second: float = 2.0,
-        max_retries: int = 3,
+        max_retries: int = MAX_RETRIES,
         backoff_seconds: float = 1.0,
         deadline_seconds: float = 120.0,
         sleep: Callable[[float], None] = time.sleep,
+        spec: ClientSpec | None = None,
+        reader_after_pages: int | None = None,
     ) -> None:
         self.http = http
         self.policy = policy
+        # A client with a `spec` may hand a long full read to a page reader process after
+        # this many pages (None: never; tests set it low to exercise that path).
+        self.spec = spec
+        self.reader_after_pages = reader_after_pages
         self.throttle = Throttle(requests_per_second, sleep=sleep)
         self.max_retries = max_retries
         self.backoff_seconds = backoff_seconds
         self.deadline_seconds = deadline_seconds
         self.sleep = sleep
         self.requests = 0
+
+    @classmethod
+    def from_spec(cls, spec: ClientSpec, *, reader_after_pages: int | None = None) -> OParlClient:
+        return cls(
+            make_http_client(spec.timeout_seconds),
+            policy=spec.policy,
+            requests_per_second=spec.requests_per_second,
+            max_retries=spec.max_retries,
+            backoff_seconds=spec.backoff_seconds,
+            deadline_seconds=spec.deadline_seconds,
+            spec=spec,
+            reader_after_pages=reader_after_pages,
+        )
 
     # -- single requests -------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import Table, delete, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.classify import (
@@ -19,7 +19,7 @@ from bot.classify import (
     is_answer_type,
     normalize_reference,
 )
-from bot.domain import Body, Meeting, Organization, Paper
+from bot.domain import Body, FileRef, Meeting, Organization, Paper
 from bot.store.kinds import AnnounceState
 from bot.store.labels import organization_names
 from bot.store.schema import (
@@ -32,7 +32,7 @@ from bot.store.schema import (
     OrganizationRow,
     PaperRow,
 )
-from bot.store.upsert import upsert
+from bot.store.upsert import bind_converter, rows_by_id, upsert, upsert_tuples
 
 
 @dataclass(frozen=True)
@@ -122,11 +122,8 @@ def save_meetings(
     fresh read before a reminder trusts the feed, not the stored state)."""
     stats = SaveStats()
     by_id = {m.id: m for m in meetings}
-    known = dict(
-        session.execute(
-            select(MeetingRow.id, MeetingRow.content_hash).where(MeetingRow.id.in_(list(by_id)))
-        ).all()
-    )
+    stored = rows_by_id(session, _MEETINGS, ("id", "content_hash"), list(by_id))
+    known: dict[str, str | None] = {mid: digest for mid, digest in stored}
     hashes = {m.id: meeting_hash(m) for m in by_id.values()}
     gone = [m.id for m in by_id.values() if m.deleted]
     _mark_deleted(session, MeetingRow, [i for i in gone if i in known])
@@ -147,25 +144,26 @@ def save_meetings(
     stats.new = sum(1 for m in changed if m.id not in known)
     stats.changed = len(changed) - stats.new
     stats.unchanged = len(by_id) - len(changed) - len(gone)
-    upsert(
+    upsert_tuples(
         session,
-        MeetingRow.__table__,  # type: ignore[arg-type]
+        _MEETINGS,
+        _MEETING_COLUMNS,
         [
-            {
-                "id": m.id,
-                "source": source,
-                "body_id": m.body_id,
-                "name": m.name,
-                "start": m.start,
-                "end": m.end,
-                "location": m.location,
-                "cancelled": m.cancelled,
-                "deleted": False,
-                "web": m.web,
-                "modified": m.modified,
-                "organization_ids": list(m.organization_ids),
-                "content_hash": hashes[m.id],
-            }
+            (
+                m.id,
+                source,
+                m.body_id,
+                m.name,
+                m.start,
+                m.end,
+                m.location,
+                m.cancelled,
+                False,
+                m.web,
+                m.modified,
+                m.organization_ids,
+                hashes[m.id],
+            )
             for m in changed
         ],
     )
@@ -173,20 +171,32 @@ def save_meetings(
     ids = [m.id for m in changed if m.id in known]
     if ids:
         session.execute(delete(AgendaItemRow).where(AgendaItemRow.meeting_id.in_(ids)))
-    items: dict[str, dict[str, Any]] = {}
+    items: dict[str, tuple[Any, ...]] = {}
     for m in changed:
         for a in m.agenda_items:
-            items[a.id] = {
-                "id": a.id,
-                "meeting_id": m.id,
-                "number": a.number,
-                "name": a.name,
-                "result": a.result,
-                "consultation_id": a.consultation_id,
-                "position": a.order,
-            }
-    upsert(session, AgendaItemRow.__table__, list(items.values()))  # type: ignore[arg-type]
+            items[a.id] = (a.id, m.id, a.number, a.name, a.result, a.consultation_id, a.order)
+    upsert_tuples(session, _AGENDA_ITEMS, _AGENDA_COLUMNS, list(items.values()))
     return stats
+
+
+_MEETINGS: Table = MeetingRow.__table__  # type: ignore[assignment]
+_AGENDA_ITEMS: Table = AgendaItemRow.__table__  # type: ignore[assignment]
+_MEETING_COLUMNS = (
+    "id",
+    "source",
+    "body_id",
+    "name",
+    "start",
+    "end",
+    "location",
+    "cancelled",
+    "deleted",
+    "web",
+    "modified",
+    "organization_ids",
+    "content_hash",
+)
+_AGENDA_COLUMNS = ("id", "meeting_id", "number", "name", "result", "consultation_id", "position")
 
 
 def meeting_hash(m: Meeting) -> str:
@@ -222,19 +232,71 @@ def _faction(paper: Paper, org_names: dict[str, str]) -> str | None:
     return ", ".join(found) if found else None
 
 
+# The columns save_papers writes, in the order of its row tuples.
+_PAPER_COLUMNS = (
+    "id",
+    "source",
+    "body_id",
+    "reference",
+    "ref_norm",
+    "ref_compact",
+    "name",
+    "paper_type",
+    "date",
+    "web",
+    "created",
+    "modified",
+    "deleted",
+    "originator_organization_ids",
+    "related_paper_ids",
+    "is_anfrage",
+    "is_answer",
+    "faction",
+    "under_direction_of",
+    "announce_state",
+    "first_seen_at",
+    "updated_at",
+)
+_CONSULTATION_COLUMNS = (
+    "id",
+    "paper_id",
+    "meeting_id",
+    "agenda_item_id",
+    "organization_ids",
+    "role",
+    "authoritative",
+    "position",
+)
+_FILE_COLUMNS = (
+    "id",
+    "paper_id",
+    "role",
+    "name",
+    "mime_type",
+    "access_url",
+    "download_url",
+    "text",
+    "version_key",
+    "position",
+)
+_PAPERS: Table = PaperRow.__table__  # type: ignore[assignment]
+_FILES: Table = FileRow.__table__  # type: ignore[assignment]
+_CONSULTATIONS: Table = ConsultationRow.__table__  # type: ignore[assignment]
+
+
 def save_papers(
     session: Session, source: str, papers: Sequence[Paper], policy: AnnouncePolicy
 ) -> SaveStats:
     stats = SaveStats()
     by_id = {p.id: p for p in papers}
+    # Stored values as the driver returns them: `modified` is compared in its stored form.
     known = {
-        row.id: row
-        for row in session.execute(
-            select(PaperRow.id, PaperRow.modified, PaperRow.deleted).where(
-                PaperRow.id.in_(list(by_id))
-            )
-        ).all()
+        pid: (modified, deleted)
+        for pid, modified, deleted in rows_by_id(
+            session, _PAPERS, ("id", "modified", "deleted"), list(by_id)
+        )
     }
+    stored = bind_converter(session, _PAPERS, "modified")
     gone = [p for p in by_id.values() if p.deleted]
     stats.deleted = len(gone)
     stats.fresh = sum(1 for i in by_id if i not in known)
@@ -242,7 +304,7 @@ def save_papers(
     # A tombstone for a deleted paper we never saw: it counts, and is never announced.
     upsert(
         session,
-        PaperRow.__table__,  # type: ignore[arg-type]
+        _PAPERS,
         [
             {
                 "id": p.id,
@@ -261,14 +323,15 @@ def save_papers(
         if not p.deleted
         and (
             p.id not in known
-            or known[p.id].deleted
+            or known[p.id][1]
             or p.modified is None
-            or known[p.id].modified != p.modified
+            or known[p.id][0] != stored(p.modified)
         )
     ]
     stats.unchanged = len(by_id) - len(changed) - len(gone)
     org_ids = {o for p in changed for o in p.originator_organization_ids}
-    org_names = organization_names(session, org_ids)
+    org_names = organization_names(session, org_ids) if org_ids else {}
+    now = policy.now
     rows = []
     for p in changed:
         new = p.id not in known
@@ -276,43 +339,44 @@ def save_papers(
         stats.new += new
         if new and anfrage:
             stats.new_anfragen += 1
+        # Lists go in as tuples: JSON encodes them alike.
         rows.append(
-            {
-                "id": p.id,
-                "source": source,
-                "body_id": p.body_id,
-                "reference": p.reference,
-                "ref_norm": _fits(normalize_reference(p.reference)),
-                "ref_compact": _fits(compact_reference(p.reference)),
-                "name": p.name,
-                "paper_type": p.paper_type,
-                "date": p.date,
-                "web": p.web,
-                "created": p.created,
-                "modified": p.modified,
-                "deleted": False,
-                "originator_organization_ids": list(p.originator_organization_ids),
-                "related_paper_ids": list(
+            (
+                p.id,
+                source,
+                p.body_id,
+                p.reference,
+                _fits(normalize_reference(p.reference)),
+                _fits(compact_reference(p.reference)),
+                p.name,
+                p.paper_type,
+                p.date,
+                p.web,
+                p.created,
+                p.modified,
+                False,
+                p.originator_organization_ids,
+                tuple(
                     dict.fromkeys(
                         p.related_paper_ids + p.superordinated_paper_ids + p.subordinated_paper_ids
                     )
                 ),
-                "is_anfrage": anfrage,
-                "is_answer": is_answer_type(p.paper_type, p.name),
-                "faction": _faction(p, org_names),
-                "under_direction_of": (p.under_direction_of_ids or (None,))[0],
-                "announce_state": (
+                anfrage,
+                is_answer_type(p.paper_type, p.name),
+                _faction(p, org_names),
+                (p.under_direction_of_ids or (None,))[0],
+                (
                     (AnnounceState.PENDING if policy.wants(p) else AnnounceState.SILENT)
                     if new and anfrage
                     else None
                 ),
-                "first_seen_at": policy.now,
-                "updated_at": policy.now,
-            }
+                now,
+                now,
+            )
         )
     stats.changed = len(changed) - stats.new
     # first_seen_at and announce_state belong to us, not to the feed: never overwrite them.
-    upsert(session, PaperRow.__table__, rows, keep=("first_seen_at", "announce_state"))  # type: ignore[arg-type]
+    upsert_tuples(session, _PAPERS, _PAPER_COLUMNS, rows, keep=("first_seen_at", "announce_state"))
     _save_children(session, changed, known)
     return stats
 
@@ -325,45 +389,55 @@ def _save_children(session: Session, papers: Sequence[Paper], known: Container[s
     if ids:
         session.execute(delete(ConsultationRow).where(ConsultationRow.paper_id.in_(ids)))
         session.execute(delete(FileRow).where(FileRow.paper_id.in_(ids)))
-    consultations: dict[str, dict[str, Any]] = {}
-    files: dict[str, dict[str, Any]] = {}
-    aliases = meeting_aliases(
-        session, [c.meeting_id for p in papers for c in p.consultations if c.meeting_id]
-    )
+    # By id; a later consultation with the same id replaces the earlier one (in its place),
+    # the first file with an id is the one kept.
+    consultations: dict[str, tuple[Any, ...]] = {}
+    files: dict[str, tuple[Any, ...]] = {}
+    meeting_ids = [c.meeting_id for p in papers for c in p.consultations if c.meeting_id]
+    aliases = meeting_aliases(session, meeting_ids) if meeting_ids else {}
     for p in papers:
+        pid = p.id
         for i, c in enumerate(p.consultations):
-            cid = c.id or f"{p.id}#consultation-{i}"
-            consultations[cid] = {
-                "id": cid,
-                "paper_id": p.id,
+            cid = c.id or f"{pid}#consultation-{i}"
+            meeting = c.meeting_id
+            consultations[cid] = (
+                cid,
+                pid,
                 # A meeting id that answers 404 is stored as the meeting found for it.
-                "meeting_id": aliases.get(c.meeting_id or "", c.meeting_id),
-                "agenda_item_id": c.agenda_item_id,
-                "organization_ids": list(c.organization_ids),
-                "role": c.role,
-                "authoritative": c.authoritative,
-                "position": i,
-            }
-        all_files = ([("main", p.main_file)] if p.main_file else []) + [
-            ("aux", f) for f in p.auxiliary_files
-        ]
-        for i, (role, f) in enumerate(all_files):
-            if f.id in files:
-                continue
-            files[f.id] = {
-                "id": f.id,
-                "paper_id": p.id,
-                "role": role,
-                "name": f.name,
-                "mime_type": f.mime_type,
-                "access_url": f.access_url,
-                "download_url": f.download_url,
-                "text": f.text,
-                "version_key": f.version_key,
-                "position": i,
-            }
-    upsert(session, ConsultationRow.__table__, list(consultations.values()))  # type: ignore[arg-type]
-    upsert(session, FileRow.__table__, list(files.values()))  # type: ignore[arg-type]
+                aliases.get(meeting, meeting) if meeting else meeting,
+                c.agenda_item_id,
+                c.organization_ids,
+                c.role,
+                c.authoritative,
+                i,
+            )
+        position = 0
+        if p.main_file is not None:
+            _add_file(files, pid, "main", p.main_file, position)
+            position = 1
+        for f in p.auxiliary_files:
+            _add_file(files, pid, "aux", f, position)
+            position += 1
+    upsert_tuples(session, _CONSULTATIONS, _CONSULTATION_COLUMNS, list(consultations.values()))
+    upsert_tuples(session, _FILES, _FILE_COLUMNS, list(files.values()))
+
+
+def _add_file(
+    files: dict[str, tuple[Any, ...]], paper_id: str, role: str, f: FileRef, position: int
+) -> None:
+    if f.id not in files:
+        files[f.id] = (
+            f.id,
+            paper_id,
+            role,
+            f.name,
+            f.mime_type,
+            f.access_url,
+            f.download_url,
+            f.text,
+            f.version_key,
+            position,
+        )
 
 
 def meeting_aliases(session: Session, ids: Sequence[str]) -> dict[str, str]:

@@ -39,10 +39,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.db import transaction
-from bot.store.documents import main_files
 from bot.store.marks import PENDING, mark_value, put_mark
 from bot.store.schema import DocumentRow, FileRow, PaperRow, PollMark, UTCDateTime
-from bot.store.upsert import insert_rows
+from bot.store.upsert import insert_rows, rows_by_id
 
 # The table lives outside `Base.metadata`: its full-text parts are dialect specific SQL that
 # only the migration knows how to create.
@@ -87,25 +86,46 @@ def split_reference(ref_norm: str | None) -> tuple[int | None, int | None]:
     return int(m.group(1)), int(m.group(2))
 
 
-# What the index reads of a paper and of its document file: plain rows, not ORM objects (a
-# first sync indexes every paper, and building ORM objects was a third of that).
-_PAPER_COLUMNS = (
-    PaperRow.id,
-    PaperRow.source,
-    PaperRow.date,
-    PaperRow.ref_norm,
-    PaperRow.reference,
-    PaperRow.name,
-    PaperRow.paper_type,
-    PaperRow.faction,
-    PaperRow.deleted,
+# What the index reads of a paper and of its document file: plain rows through the driver, not
+# ORM objects nor SQLAlchemy statements (a first sync indexes every paper; building ORM objects
+# was a third of that, compiling `IN (...)` statements another sixth).
+_PAPERS: Table = PaperRow.__table__  # type: ignore[assignment]
+_FILES: Table = FileRow.__table__  # type: ignore[assignment]
+_PAPER_FIELDS = (
+    "id",
+    "source",
+    "date",
+    "ref_norm",
+    "reference",
+    "name",
+    "paper_type",
+    "faction",
+    "deleted",
 )
-_FILE_COLUMNS = (FileRow.id, FileRow.paper_id, FileRow.text)
 
 
 def _main_files(session: Session, paper_ids: Sequence[str]) -> dict[str, Any]:
-    """The document of each paper, by the one rule of bot.store.documents."""
-    return main_files(session, paper_ids, FileRow.id, FileRow.text)  # with paper_id
+    """The document of each paper by the rule of bot.store.documents.main_files (MAIN_FIRST:
+    role descending, "main" before "aux", then position; the first in the feed's order)."""
+    rows = rows_by_id(
+        session,
+        _FILES,
+        ("paper_id", "id", "text", "role", "position"),
+        paper_ids,
+        key="paper_id",
+        typed=True,
+    )
+    rows.sort(key=lambda r: (r.paper_id, r.position))
+    rows.sort(key=lambda r: (r.paper_id, r.role), reverse=True)  # stable: positions stay ordered
+    out: dict[str, Any] = {}
+    for row in rows:
+        out.setdefault(row.paper_id, row)
+    return out
+
+
+def _any_document(session: Session) -> bool:
+    """False before the first document was read (a first sync): no look-up per batch then."""
+    return session.scalar(select(DocumentRow.file_id).limit(1)) is not None
 
 
 def _questions_text(parsed: dict[str, Any] | None) -> str:
@@ -168,10 +188,7 @@ def reindex_papers(
     written = 0
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        papers = {
-            p.id: p
-            for p in session.execute(select(*_PAPER_COLUMNS).where(PaperRow.id.in_(chunk)))
-        }
+        papers = {p.id: p for p in rows_by_id(session, _PAPERS, _PAPER_FIELDS, chunk, typed=True)}
         files = _main_files(session, chunk)
         docs = (
             {
@@ -182,18 +199,19 @@ def reindex_papers(
                     )
                 )
             }
-            if files
+            if files and _any_document(session)
             else {}
         )
         existing = {
-            pid: (digest, day)
-            for pid, digest, day in session.execute(
-                select(
-                    search_documents.c.paper_id,
-                    search_documents.c.content_hash,
-                    search_documents.c.date,
-                ).where(search_documents.c.paper_id.in_(chunk))
-            ).all()
+            row.paper_id: (row.content_hash, row.date)
+            for row in rows_by_id(
+                session,
+                search_documents,
+                ("paper_id", "content_hash", "date"),
+                chunk,
+                key="paper_id",
+                typed=True,
+            )
         }
         moved = [
             pid

@@ -11,6 +11,8 @@ code) and that the parser's reading of document lines is unchanged.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot import classify
 from bot.document.anfrage import parse_anfrage, vocabulary
@@ -53,7 +55,10 @@ def test_titles_read_with_the_party_list_first(
     [
         # As before: local groups outside the party list, joint Anfragen, titles without one.
         ("Anfrage der FWV-Fraktion vom 20.05.2026; hier: Sachstandsberichte", ("FWV-Fraktion",)),
-        ("Baumfällungen im Stadtwald – Anfrage der Fraktion Hagen Aktiv", ("Fraktion Hagen Aktiv",)),
+        (
+            "Baumfällungen im Stadtwald – Anfrage der Fraktion Hagen Aktiv",
+            ("Fraktion Hagen Aktiv",),
+        ),
         ("Anfrage der Fraktion FWI vom 16.06.2025", ("Fraktion FWI",)),
         ("Anfrage der Gruppe Die PARTEI", ("Gruppe Die PARTEI",)),
         ("Fraktionsanfrage der Fraktion Die Linke", ("Fraktion Die Linke",)),
@@ -86,3 +91,30 @@ def test_one_reference_normaliser() -> None:
     lines = ["Drucksache 14 / 1923 -", "", "Betreff: Radwege"]
     # The parser normalises its match the same way and trims the dash the label row leaves.
     assert find_reference(Ctx(lines=lines, header_end=2)) == "14/1923"
+
+
+# Pieces of faction names and the text around them, so that generated texts hit the patterns'
+# edges: prefixes at the longest distance, a literal at the text's end, a name cut inside a word.
+_PIECES = [
+    "Fraktion", "fraktion", "Gemeinderats", "Kreistags", "Stadtrats", "Rats", "Bezirks", "Gruppe",
+    "Fraktionen", "der ", "des ", "„", "“", "”", "SPD", "CDU", "FW", "FWI", "BÜNDNIS 90/DIE GRÜNEN",
+    "Die Linke.", "Hagen Aktiv", "FWV", " ", "  ", "-", "/", ".", ",", ";", "(", ")", "\n", "und ",
+    "vom ", "x", "Ä", "0", "12", "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ1234",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=14).map("".join))
+@settings(max_examples=800, deadline=None)
+def test_faction_scans_find_what_the_patterns_find(text: str) -> None:
+    """The detector scans only where a match can lie (issue 15); every pattern's matches are
+    still exactly those of a scan over the whole text."""
+    for spec in vocabulary._FACTION_SCANS + vocabulary._LOCAL_GROUP_SCANS:
+        rx = spec[0]
+        assert [m.span() for m in vocabulary._scan(spec, text)] == [
+            m.span() for m in rx.finditer(text)
+        ], (rx.pattern[:40], text)
+
+
+def test_faction_scans_cover_every_pattern() -> None:
+    assert [s[0] for s in vocabulary._FACTION_SCANS] == vocabulary.FACTION_RES
+    assert [s[0] for s in vocabulary._LOCAL_GROUP_SCANS] == vocabulary._LOCAL_GROUP_RES

@@ -7,6 +7,7 @@ detector and the reference normaliser. Pure; imports nothing of the bot.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # --------------------------------------------------------------------------------------------
 # Dates: "12.03.2025", "12.3.25", "12. März 2025"
@@ -150,6 +151,39 @@ _LOCAL_GROUP_RES = [
 ]
 
 
+# How each detector pattern above is run (issue 15: the faction of every paper title is read in
+# a sync). Every match of a pattern holds its `literal` and each of `needs`: a text without them
+# is not scanned at all. The literal lies at most `back` characters after a match's start (None:
+# any distance), so the scan starts that far before its first occurrence; with `ends` the match
+# ends with the literal and a `\b`, so the scan stops one character after its last occurrence.
+# No match can lie outside, and `\b` still sees the characters around: the same matches, less
+# text to try. Keep in step with the patterns (tests/document/test_vocabulary.py checks it).
+_Scan = tuple[re.Pattern[str], str, int | None, bool, tuple[str, ...]]
+_FACTION_SCANS: list[_Scan] = [
+    (FACTION_RES[0], "raktion", len("Gemeinderats") + 1, False, ()),
+    (FACTION_RES[1], "raktion", None, True, ()),
+    (FACTION_RES[2], "raktion", len("Kreistags") + 1, False, ("„",)),
+    (FACTION_RES[3], "Gruppe", 0, False, ()),
+]
+_LOCAL_GROUP_SCANS: list[_Scan] = [
+    (_LOCAL_GROUP_RES[0], "Fraktion", 0, False, ()),
+    (_LOCAL_GROUP_RES[1], "Fraktion", 1 + 30 + 1, True, ()),
+    (_LOCAL_GROUP_RES[2], "Gruppe", 0, False, ()),
+]
+
+
+def _scan(spec: _Scan, text: str) -> Iterable[re.Match[str]]:
+    """What ``rx.finditer(text)`` yields, scanning only where a match can lie (see above)."""
+    rx, literal, back, ends, needs = spec
+    first = text.find(literal)
+    if first < 0 or (needs and not all(n in text for n in needs)):
+        return ()
+    pos = 0 if back is None else max(0, first - back)
+    if ends:
+        return rx.finditer(text, pos, text.rfind(literal) + len(literal) + 1)
+    return rx.finditer(text, pos)
+
+
 def party_key(faction: str) -> str:
     """Comparison key of a faction: "Fraktion BÜNDNIS 90/DIE GRÜNEN" and "GRÜNE-Fraktion" are
     the same faction."""
@@ -172,8 +206,8 @@ def factions_named(text: str | None, *, local_groups: bool = True) -> list[str]:
         return []  # every shape names "Fraktion" or "Gruppe": most titles end here, fast
     found: list[tuple[int, str]] = []
     spans: list[tuple[int, int]] = []
-    for rx in FACTION_RES:
-        for m in rx.finditer(text):
+    for spec in _FACTION_SCANS:
+        for m in _scan(spec, text):
             if local_groups and _WORD_CHAR_RE.match(text, m.end()):
                 continue  # "Fraktion FW" inside "Fraktion FWI": the local group's name is longer
             found.append((m.start(), _WS_RE.sub(" ", m.group(0)).strip().rstrip(".")))
@@ -187,8 +221,8 @@ def factions_named(text: str | None, *, local_groups: bool = True) -> list[str]:
         return named
     at = {name: start for start, name in reversed(found)}
     local: list[tuple[int, str]] = []
-    for rx in _LOCAL_GROUP_RES:
-        for m in rx.finditer(text):
+    for spec in _LOCAL_GROUP_SCANS:
+        for m in _scan(spec, text):
             start, end = m.start(1), m.end(1)
             if any(s < end and start < e for s, e in spans) or any(
                 s <= start < s + len(n) for s, n in local
