@@ -53,15 +53,8 @@ class Runtime:
                 backoff_seconds=self.retry_backoff_seconds,
                 deadline_seconds=max(60.0, source.timeout_seconds * 4),
             )
-            self.clients[source.name] = OParlClient(
-                self.http,
-                policy=spec.policy,
-                requests_per_second=spec.requests_per_second,
-                max_retries=spec.max_retries,
-                backoff_seconds=spec.backoff_seconds,
-                deadline_seconds=spec.deadline_seconds,
-                spec=spec,
-                reader_after_pages=self.reader_after_pages,
+            self.clients[source.name] = OParlClient.from_spec(
+                spec, http=self.http, reader_after_pages=self.reader_after_pages
             )
         return self.clients[source.name]
 

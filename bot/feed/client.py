@@ -190,9 +190,16 @@ class OParlClient:
         self.requests = 0
 
     @classmethod
-    def from_spec(cls, spec: ClientSpec, *, reader_after_pages: int | None = None) -> OParlClient:
+    def from_spec(
+        cls,
+        spec: ClientSpec,
+        *,
+        http: httpx.Client | None = None,
+        reader_after_pages: int | None = None,
+    ) -> OParlClient:
+        """A client with these settings; `http`: a client to share (default: a new one)."""
         return cls(
-            make_http_client(spec.timeout_seconds),
+            http or make_http_client(spec.timeout_seconds),
             policy=spec.policy,
             requests_per_second=spec.requests_per_second,
             max_retries=spec.max_retries,
